@@ -1,0 +1,46 @@
+# Sourced by the project's scripts: installs what the project needs and is not there yet.
+# Debian packages (Prometheus with promtool, Alertmanager with amtool, PostgreSQL, curl) with apt-get when a
+# command is missing; npm packages with `npm ci` when package-lock.json changed since the last install.
+# shellcheck shell=bash
+
+procode_apt_install() {
+  # procode_apt_install CMD:PACKAGE ... installs each PACKAGE whose CMD is not found.
+  local missing=() pair cmd pkg
+  for pair in "$@"; do
+    cmd="${pair%%:*}"; pkg="${pair#*:}"
+    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "$cmd" ]; then missing+=("$pkg"); fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "deps: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >&2 || { echo "deps: apt-get update failed" >&2; return 1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
+    echo "deps: apt-get install ${missing[*]} failed" >&2; return 1; }
+}
+
+procode_pg_bindir() {
+  # The directory holding initdb/pg_ctl/postgres of the newest installed PostgreSQL.
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  [ -n "$d" ] && echo "$d"
+}
+
+procode_system_deps() {
+  procode_apt_install curl:curl promtool:prometheus prometheus:prometheus amtool:prometheus-alertmanager \
+    alertmanager:prometheus-alertmanager || return 1
+  if [ -z "$(procode_pg_bindir)" ]; then procode_apt_install initdb_missing:postgresql || return 1; fi
+  PROCODE_PG_BINDIR="$(procode_pg_bindir)"
+  export PROCODE_PG_BINDIR
+  # The Debian packages start system services; the project runs its own instances on its own ports instead.
+  return 0
+}
+
+procode_npm_deps() {
+  local stamp="node_modules/.procode-lock-hash" want
+  want="$( (cat package-lock.json; node --version) | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  echo "deps: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2 || { echo "deps: npm ci failed" >&2; return 1; }
+  echo "$want" >"$stamp"
+}

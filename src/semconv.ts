@@ -65,7 +65,8 @@ export const GEN_AI_TOKEN_TYPE_OUTPUT = "output";
 
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = "gen_ai.client.operation.duration";
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = "gen_ai.client.token.usage";
-export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk";
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
+  "gen_ai.client.operation.time_to_first_chunk";
 
 export const ATTR_DB_SYSTEM_NAME = "db.system.name";
 export const ATTR_DB_OPERATION_NAME = "db.operation.name";
@@ -90,7 +91,9 @@ export const ATTR_SYSTEM_FILESYSTEM_MOUNTPOINT = "system.filesystem.mountpoint";
 export const METRIC_SYSTEM_FILESYSTEM_UTILIZATION = "system.filesystem.utilization";
 
 /** Bucket boundaries the conventions recommend (advice). */
-export const BUCKETS_HTTP_DURATION = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+export const BUCKETS_HTTP_DURATION = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
 export const BUCKETS_GEN_AI_DURATION = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
 ];

@@ -4,8 +4,9 @@
  * only series named here or produced by the recording rules; `docs/metrics-catalogue.md` is generated from
  * this table and a test pins both.
  */
-import * as i from "./instruments";
+
 import type { InstrumentSpec } from "./instruments";
+import * as i from "./instruments";
 import { prometheusBaseName } from "./prometheus-names";
 
 export type SeedCategory = "http" | "llm" | "agent" | "database" | "cache" | "api_key" | "system";
@@ -52,27 +53,91 @@ export const RUNTIME_HEAP_USED: InstrumentSpec = {
 };
 
 export const CATALOGUE: readonly CatalogueEntry[] = [
-  e("http_requests_total", "http", i.HTTP_SERVER_REQUEST_DURATION, `${p(i.HTTP_SERVER_REQUEST_DURATION)}_count`),
-  e("http_request_duration_seconds", "http", i.HTTP_SERVER_REQUEST_DURATION, `${p(i.HTTP_SERVER_REQUEST_DURATION)}_bucket`),
-  e("http_request_size_bytes", "http", i.HTTP_SERVER_REQUEST_BODY_SIZE, `${p(i.HTTP_SERVER_REQUEST_BODY_SIZE)}_sum`),
-  e("http_response_size_bytes", "http", i.HTTP_SERVER_RESPONSE_BODY_SIZE, `${p(i.HTTP_SERVER_RESPONSE_BODY_SIZE)}_sum`),
+  e(
+    "http_requests_total",
+    "http",
+    i.HTTP_SERVER_REQUEST_DURATION,
+    `${p(i.HTTP_SERVER_REQUEST_DURATION)}_count`,
+  ),
+  e(
+    "http_request_duration_seconds",
+    "http",
+    i.HTTP_SERVER_REQUEST_DURATION,
+    `${p(i.HTTP_SERVER_REQUEST_DURATION)}_bucket`,
+  ),
+  e(
+    "http_request_size_bytes",
+    "http",
+    i.HTTP_SERVER_REQUEST_BODY_SIZE,
+    `${p(i.HTTP_SERVER_REQUEST_BODY_SIZE)}_sum`,
+  ),
+  e(
+    "http_response_size_bytes",
+    "http",
+    i.HTTP_SERVER_RESPONSE_BODY_SIZE,
+    `${p(i.HTTP_SERVER_RESPONSE_BODY_SIZE)}_sum`,
+  ),
   e("http_requests_in_progress", "http", i.HTTP_SERVER_ACTIVE_REQUESTS, p(i.HTTP_SERVER_ACTIVE_REQUESTS)),
 
-  e("llm_requests_total", "llm", i.GEN_AI_CLIENT_OPERATION_DURATION, `${p(i.GEN_AI_CLIENT_OPERATION_DURATION)}_count`),
-  e("llm_request_duration_seconds", "llm", i.GEN_AI_CLIENT_OPERATION_DURATION, `${p(i.GEN_AI_CLIENT_OPERATION_DURATION)}_bucket`),
+  e(
+    "llm_requests_total",
+    "llm",
+    i.GEN_AI_CLIENT_OPERATION_DURATION,
+    `${p(i.GEN_AI_CLIENT_OPERATION_DURATION)}_count`,
+  ),
+  e(
+    "llm_request_duration_seconds",
+    "llm",
+    i.GEN_AI_CLIENT_OPERATION_DURATION,
+    `${p(i.GEN_AI_CLIENT_OPERATION_DURATION)}_bucket`,
+  ),
   e("llm_tokens_total", "llm", i.GEN_AI_CLIENT_TOKEN_USAGE, `${p(i.GEN_AI_CLIENT_TOKEN_USAGE)}_sum`),
   e("llm_cost_usd_total", "llm", i.LLM_COST, p(i.LLM_COST)),
   e("llm_errors_total", "llm", i.LLM_ERRORS, p(i.LLM_ERRORS)),
-  e("llm_time_to_first_chunk_seconds", "llm", i.GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK, `${p(i.GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK)}_bucket`),
+  e(
+    "llm_time_to_first_chunk_seconds",
+    "llm",
+    i.GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK,
+    `${p(i.GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK)}_bucket`,
+  ),
 
   e("agent_executions_total", "agent", i.AGENT_EXECUTION_DURATION, `${p(i.AGENT_EXECUTION_DURATION)}_count`),
-  e("agent_execution_duration_seconds", "agent", i.AGENT_EXECUTION_DURATION, `${p(i.AGENT_EXECUTION_DURATION)}_bucket`),
+  e(
+    "agent_execution_duration_seconds",
+    "agent",
+    i.AGENT_EXECUTION_DURATION,
+    `${p(i.AGENT_EXECUTION_DURATION)}_bucket`,
+  ),
   e("agent_executions_in_progress", "agent", i.AGENT_EXECUTIONS_ACTIVE, p(i.AGENT_EXECUTIONS_ACTIVE)),
 
-  e("db_connections_active", "database", i.DB_CLIENT_CONNECTION_COUNT, `${p(i.DB_CLIENT_CONNECTION_COUNT)}{db_client_connection_state="used"}`, "instrumentation-pg"),
-  e("db_pool_size", "database", i.DB_CLIENT_CONNECTION_MAX, p(i.DB_CLIENT_CONNECTION_MAX), "instrumentation-pg"),
-  e("db_query_duration_seconds", "database", i.DB_CLIENT_OPERATION_DURATION, `${p(i.DB_CLIENT_OPERATION_DURATION)}_bucket`, "instrumentation-pg"),
-  e("db_errors_total", "database", i.DB_CLIENT_OPERATION_DURATION, `${p(i.DB_CLIENT_OPERATION_DURATION)}_count{error_type!=""}`, "instrumentation-pg"),
+  e(
+    "db_connections_active",
+    "database",
+    i.DB_CLIENT_CONNECTION_COUNT,
+    `${p(i.DB_CLIENT_CONNECTION_COUNT)}{db_client_connection_state="used"}`,
+    "instrumentation-pg",
+  ),
+  e(
+    "db_pool_size",
+    "database",
+    i.DB_CLIENT_CONNECTION_MAX,
+    p(i.DB_CLIENT_CONNECTION_MAX),
+    "instrumentation-pg",
+  ),
+  e(
+    "db_query_duration_seconds",
+    "database",
+    i.DB_CLIENT_OPERATION_DURATION,
+    `${p(i.DB_CLIENT_OPERATION_DURATION)}_bucket`,
+    "instrumentation-pg",
+  ),
+  e(
+    "db_errors_total",
+    "database",
+    i.DB_CLIENT_OPERATION_DURATION,
+    `${p(i.DB_CLIENT_OPERATION_DURATION)}_count{error_type!=""}`,
+    "instrumentation-pg",
+  ),
 
   e("cache_operations_total", "cache", i.CACHE_OPERATIONS, p(i.CACHE_OPERATIONS)),
   e("cache_size_bytes", "cache", i.CACHE_SIZE, p(i.CACHE_SIZE)),
@@ -88,9 +153,27 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   e("process_virtual_memory_bytes", "system", i.PROCESS_MEMORY_VIRTUAL, p(i.PROCESS_MEMORY_VIRTUAL)),
   e("process_open_fds", "system", i.PROCESS_FILE_DESCRIPTORS, p(i.PROCESS_FILE_DESCRIPTORS)),
   e("disk_free_percent", "system", i.FILESYSTEM_UTILIZATION, `100 * (1 - ${p(i.FILESYSTEM_UTILIZATION)})`),
-  e("nodejs_eventloop_delay_p99 (added)", "system", RUNTIME_EVENTLOOP_DELAY_P99, p(RUNTIME_EVENTLOOP_DELAY_P99), "instrumentation-runtime-node"),
-  e("nodejs_eventloop_utilization (added)", "system", RUNTIME_EVENTLOOP_UTILIZATION, p(RUNTIME_EVENTLOOP_UTILIZATION), "instrumentation-runtime-node"),
-  e("v8js_heap_used (added)", "system", RUNTIME_HEAP_USED, p(RUNTIME_HEAP_USED), "instrumentation-runtime-node"),
+  e(
+    "nodejs_eventloop_delay_p99 (added)",
+    "system",
+    RUNTIME_EVENTLOOP_DELAY_P99,
+    p(RUNTIME_EVENTLOOP_DELAY_P99),
+    "instrumentation-runtime-node",
+  ),
+  e(
+    "nodejs_eventloop_utilization (added)",
+    "system",
+    RUNTIME_EVENTLOOP_UTILIZATION,
+    p(RUNTIME_EVENTLOOP_UTILIZATION),
+    "instrumentation-runtime-node",
+  ),
+  e(
+    "v8js_heap_used (added)",
+    "system",
+    RUNTIME_HEAP_USED,
+    p(RUNTIME_HEAP_USED),
+    "instrumentation-runtime-node",
+  ),
   e("health_check_status (added)", "system", i.HEALTH_CHECK_STATUS, p(i.HEALTH_CHECK_STATUS)),
   e("health_check_duration_seconds (added)", "system", i.HEALTH_CHECK_DURATION, p(i.HEALTH_CHECK_DURATION)),
 ];

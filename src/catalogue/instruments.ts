@@ -42,7 +42,12 @@ export const HTTP_SERVER_REQUEST_DURATION = spec({
   kind: "histogram",
   unit: "s",
   description: "Duration of HTTP server requests.",
-  attributes: [sc.ATTR_HTTP_REQUEST_METHOD, sc.ATTR_HTTP_ROUTE, sc.ATTR_HTTP_RESPONSE_STATUS_CODE, sc.ATTR_ERROR_TYPE],
+  attributes: [
+    sc.ATTR_HTTP_REQUEST_METHOD,
+    sc.ATTR_HTTP_ROUTE,
+    sc.ATTR_HTTP_RESPONSE_STATUS_CODE,
+    sc.ATTR_ERROR_TYPE,
+  ],
   buckets: sc.BUCKETS_HTTP_DURATION,
 });
 export const HTTP_SERVER_ACTIVE_REQUESTS = spec({
@@ -155,7 +160,8 @@ export const API_KEY_REQUESTS = spec({
   name: "api_key.requests",
   kind: "counter",
   unit: "{request}",
-  description: "Requests by organization, API key id and outcome (accepted, invalid, revoked, rate_limited, over_quota).",
+  description:
+    "Requests by organization, API key id and outcome (accepted, invalid, revoked, rate_limited, over_quota).",
   attributes: [ATTR_ORGANIZATION_ID, ATTR_API_KEY_ID, ATTR_API_KEY_STATUS],
 });
 export const RATE_LIMIT_EXCEEDED = spec({
@@ -178,7 +184,12 @@ export const DB_CLIENT_OPERATION_DURATION = spec({
   kind: "histogram",
   unit: "s",
   description: "Duration of database client operations (recorded by the pg instrumentation).",
-  attributes: [sc.ATTR_DB_SYSTEM_NAME, sc.ATTR_DB_OPERATION_NAME, sc.ATTR_DB_COLLECTION_NAME, sc.ATTR_ERROR_TYPE],
+  attributes: [
+    sc.ATTR_DB_SYSTEM_NAME,
+    sc.ATTR_DB_OPERATION_NAME,
+    sc.ATTR_DB_COLLECTION_NAME,
+    sc.ATTR_ERROR_TYPE,
+  ],
   buckets: sc.BUCKETS_DB_DURATION,
 });
 export const DB_CLIENT_CONNECTION_COUNT = spec({
@@ -310,4 +321,7 @@ export const INSTRUMENTATION_INSTRUMENTS: readonly InstrumentSpec[] = [
   DB_CLIENT_CONNECTION_PENDING_REQUESTS,
 ];
 
-export const ALL_INSTRUMENTS: readonly InstrumentSpec[] = [...OWN_INSTRUMENTS, ...INSTRUMENTATION_INSTRUMENTS];
+export const ALL_INSTRUMENTS: readonly InstrumentSpec[] = [
+  ...OWN_INSTRUMENTS,
+  ...INSTRUMENTATION_INSTRUMENTS,
+];

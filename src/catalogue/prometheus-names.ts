@@ -17,7 +17,12 @@ function isMonotonicSum(kind: InstrumentKind): boolean {
 }
 
 function isGauge(kind: InstrumentKind): boolean {
-  return kind === "gauge" || kind === "observable_gauge" || kind === "updowncounter" || kind === "observable_updowncounter";
+  return (
+    kind === "gauge" ||
+    kind === "observable_gauge" ||
+    kind === "updowncounter" ||
+    kind === "observable_updowncounter"
+  );
 }
 
 /** The metric family name, e.g. `http_server_request_duration_seconds`. */

@@ -82,6 +82,8 @@ export interface ObservabilityConfig {
   };
   readonly otlp: OtlpConfig;
   readonly instrumentations: readonly InstrumentationName[];
+  /** PROCODE_HTTP_SERVER_INSTRUMENTATION: server spans from the http instrumentation (non-Hono apps). */
+  readonly httpServerInstrumentation: boolean;
   /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: prompt and completion content on spans (off). */
   readonly captureContent: boolean;
   readonly internal: { readonly host: string; readonly port: number | undefined };
@@ -126,20 +128,29 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
   const r = new EnvReader(env);
 
   const resourceAttributes = r.keyValues("OTEL_RESOURCE_ATTRIBUTES");
-  const serviceName = r.string("OTEL_SERVICE_NAME", resourceAttributes["service.name"] ?? "procode-agent-framework");
+  const serviceName = r.string(
+    "OTEL_SERVICE_NAME",
+    resourceAttributes["service.name"] ?? "procode-agent-framework",
+  );
   const serviceVersion = r.string(
     "OTEL_SERVICE_VERSION",
     resourceAttributes["service.version"] ?? opts.defaultServiceVersion ?? "0.0.0",
   );
   const environment = r.string(
     "DEPLOYMENT_ENVIRONMENT",
-    resourceAttributes["deployment.environment.name"] ?? resourceAttributes["deployment.environment"] ?? "development",
+    resourceAttributes["deployment.environment.name"] ??
+      resourceAttributes["deployment.environment"] ??
+      "development",
   );
 
   const enableTracing = r.bool("ENABLE_TRACING", true);
   const enableMetrics = r.bool("ENABLE_METRICS", true);
   const traceExporter = r.oneOf<SignalExporter>("OTEL_TRACES_EXPORTER", ["otlp", "none"], "otlp");
-  const metricsExporter = r.oneOf<MetricsExporter>("OTEL_METRICS_EXPORTER", ["otlp", "prometheus", "none"], "otlp");
+  const metricsExporter = r.oneOf<MetricsExporter>(
+    "OTEL_METRICS_EXPORTER",
+    ["otlp", "prometheus", "none"],
+    "otlp",
+  );
   const logsExporter = r.oneOf<SignalExporter>("OTEL_LOGS_EXPORTER", ["otlp", "none"], "otlp");
 
   // The app sends every span; sampling for Jaeger happens in the Collector after span metrics are derived.
@@ -160,7 +171,9 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
 
   const internalPortRaw = r.raw("PROCODE_INTERNAL_PORT");
   const internalPort =
-    internalPortRaw === undefined ? undefined : r.number("PROCODE_INTERNAL_PORT", 0, { min: 0, max: 65535, integer: true });
+    internalPortRaw === undefined
+      ? undefined
+      : r.number("PROCODE_INTERNAL_PORT", 0, { min: 0, max: 65535, integer: true });
 
   const healthEnabled = r.bool("ENABLE_HEALTH_CHECKS", true);
   const critical = r.listOf(
@@ -194,7 +207,11 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
       exportTimeoutMs: r.number("OTEL_METRIC_EXPORT_TIMEOUT", 10_000, { min: 1, integer: true }),
       endpoint: r.path("METRICS_ENDPOINT", "/metrics"),
       token: r.optionalString("PROCODE_METRICS_TOKEN"),
-      cardinalityLimit: r.number("PROCODE_METRIC_CARDINALITY_LIMIT", 2000, { min: 10, max: 1_000_000, integer: true }),
+      cardinalityLimit: r.number("PROCODE_METRIC_CARDINALITY_LIMIT", 2000, {
+        min: 10,
+        max: 1_000_000,
+        integer: true,
+      }),
     },
     logs: {
       enabled: logsExporter !== "none",
@@ -202,6 +219,7 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
     },
     otlp,
     instrumentations: enabledInstr.filter((i) => !disabledInstr.includes(i)),
+    httpServerInstrumentation: r.bool("PROCODE_HTTP_SERVER_INSTRUMENTATION", false),
     captureContent: r.bool("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", false),
     internal: {
       host: r.string("PROCODE_INTERNAL_HOST", "127.0.0.1"),
@@ -221,12 +239,20 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
       diskMinFreeRatio: r.number("HEALTH_CHECK_DISK_MIN_FREE_PERCENT", 10, { min: 0, max: 100 }) / 100,
       memoryMaxRssBytes: r.number("HEALTH_CHECK_MEMORY_MAX_RSS_MB", 2048, { min: 1 }) * 1024 * 1024,
     },
-    shutdownTimeoutMs: r.number("PROCODE_SHUTDOWN_TIMEOUT_MS", 5000, { min: 100, max: 600_000, integer: true }),
+    shutdownTimeoutMs: r.number("PROCODE_SHUTDOWN_TIMEOUT_MS", 5000, {
+      min: 100,
+      max: 600_000,
+      integer: true,
+    }),
     strict: r.bool("PROCODE_CONFIG_STRICT", false),
     logLevel: r.oneOf("OTEL_LOG_LEVEL", ["none", "error", "warn", "info", "debug", "verbose", "all"], "warn"),
   };
 
-  if (config.metrics.exporter === "prometheus" && config.metrics.token === undefined && internalPort === undefined) {
+  if (
+    config.metrics.exporter === "prometheus" &&
+    config.metrics.token === undefined &&
+    internalPort === undefined
+  ) {
     // Embedded mode must never expose /metrics unauthenticated on the public port.
     r.issues.push({
       variable: "PROCODE_METRICS_TOKEN",

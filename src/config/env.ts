@@ -47,7 +47,11 @@ export class EnvReader {
     return this.fail(name, v, "true or false (also 1/0, yes/no, on/off)", fallback);
   }
 
-  number(name: string, fallback: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+  number(
+    name: string,
+    fallback: number,
+    opts: { min?: number; max?: number; integer?: boolean } = {},
+  ): number {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const n = Number(v);
@@ -82,7 +86,8 @@ export class EnvReader {
       .map((s) => s.trim().toLowerCase())
       .filter((s) => s !== "");
     const bad = items.filter((i) => !allowed.includes(i as T));
-    if (bad.length > 0) return this.fail(name, v, `a comma-separated list of ${allowed.join(", ")}`, fallback);
+    if (bad.length > 0)
+      return this.fail(name, v, `a comma-separated list of ${allowed.join(", ")}`, fallback);
     return items as T[];
   }
 

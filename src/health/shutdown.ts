@@ -1,0 +1,105 @@
+/**
+ * Wires an http.Server into the process lifecycle's shutdown (starting -> ready -> draining -> stopped):
+ *
+ * - "drain" phase: readiness is already 503 (the lifecycle turned to draining). The server keeps accepting
+ *   for `acceptDelayMs` (so load balancers see the 503 and stop sending before connections are refused),
+ *   then stops listening, closes idle keep-alive connections, answers requests that still arrive on open
+ *   connections with `Connection: close`, and waits for in-flight requests to finish, at most
+ *   `drainTimeoutMs` (keep it below the shutdown timeout, so the telemetry flush that follows has time).
+ * - "close" phase (after the telemetry flush): whatever connection is left is destroyed.
+ *
+ * Attach before the server receives traffic: requests that started earlier are not counted.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { getLifecycle, type Lifecycle } from "../lifecycle";
+
+export interface ServerShutdownOptions {
+  readonly lifecycle?: Lifecycle;
+  /** Names the hooks in shutdown failures (default "http-server"). */
+  readonly name?: string;
+  /** Keep accepting new connections this long after shutdown begins (default 0). */
+  readonly acceptDelayMs?: number;
+  /** Longest wait for in-flight requests (default 10,000 ms). */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface ServerShutdownHandle {
+  /** Requests being served right now. */
+  readonly inFlight: number;
+  /** Removes the hooks and the request listener. */
+  detach(): void;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function drainServerOnShutdown(
+  server: HttpServer | HttpsServer,
+  opts: ServerShutdownOptions = {},
+): ServerShutdownHandle {
+  const lifecycle = opts.lifecycle ?? getLifecycle();
+  const name = opts.name ?? "http-server";
+  const acceptDelayMs = opts.acceptDelayMs ?? 0;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+  if (!(acceptDelayMs >= 0) || !(drainTimeoutMs >= 0)) {
+    throw new RangeError("drainServerOnShutdown: acceptDelayMs and drainTimeoutMs must be >= 0");
+  }
+
+  let inFlight = 0;
+  let draining = false;
+  let idle: (() => void) | undefined;
+
+  const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++;
+    if (draining && !res.headersSent) res.setHeader("connection", "close");
+    res.once("close", () => {
+      inFlight--;
+      if (!draining) return;
+      server.closeIdleConnections();
+      if (inFlight === 0) idle?.();
+    });
+  };
+  // Before the application's listener, so that the Connection header is set before it writes the head.
+  server.prependListener("request", onRequest);
+
+  const drain = async (): Promise<void> => {
+    draining = true;
+    if (acceptDelayMs > 0) await delay(acceptDelayMs);
+    const closed = new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
+    server.closeIdleConnections();
+    const requestsDone = new Promise<void>((resolve) => {
+      if (inFlight === 0) return resolve();
+      idle = resolve;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainTimeoutMs);
+    });
+    await Promise.race([requestsDone.then(() => closed), timeout]);
+    clearTimeout(timer);
+  };
+
+  const close = (): void => {
+    server.closeAllConnections();
+    if (server.listening) server.close();
+  };
+
+  const offDrain = lifecycle.onShutdown("drain", `${name} drain`, drain);
+  const offClose = lifecycle.onShutdown("close", `${name} close`, close);
+
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    detach() {
+      offDrain();
+      offClose();
+      server.off("request", onRequest);
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The HTTP server side for Hono apps: one SERVER span per request, named `{method} {route template}`, with
+ * W3C context extracted from the request, and the HTTP server metrics labelled by route template (requests
+ * that match no route carry no http.route). It replaces the http instrumentation's server side, which costs
+ * several times more per request and cannot see the route (see docs/decisions.md). Mount it first.
+ *
+ * Errors that Hono turns into responses (`c.error`) are recorded on the span as they are; 5xx responses set
+ * status ERROR. Telemetry failures never affect the response.
+ */
+import {
+  type Attributes,
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from "@opentelemetry/api";
+import type { Context, MiddlewareHandler } from "hono";
+import { errorTypeOf, recordError } from "../instrument/errors";
+import { instruments } from "../instrument/instruments";
+import { redactUrl } from "../redaction/redact";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from "../semconv";
+import { LIBRARY_NAME, LIBRARY_VERSION } from "../version";
+
+const KNOWN_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+]);
+
+const headerGetter: TextMapGetter<Headers> = {
+  keys: (h) => [...h.keys()],
+  get: (h, key) => h.get(key) ?? undefined,
+};
+
+export interface ObservabilityMiddlewareOptions {
+  /** Paths served without a span or metrics (probes, /metrics). Default: none. */
+  readonly ignorePaths?: readonly string[];
+}
+
+/** The route template that answered, or undefined when no route matched (only middleware ran). */
+export function routeTemplate(c: Context): string | undefined {
+  try {
+    const routes = c.req.matchedRoutes;
+    const r = routes[c.req.routeIndex];
+    // A middleware (handler taking `next`) answering means no route matched: Hono's notFound ran.
+    if (!r || r.handler.length >= 2) return undefined;
+    return r.path;
+  } catch {
+    return undefined;
+  }
+}
+
+function contentLength(v: string | null | undefined): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+export function observabilityMiddleware(options: ObservabilityMiddlewareOptions = {}): MiddlewareHandler {
+  const ignore = new Set(options.ignorePaths ?? []);
+  return async function observability(c, next) {
+    const path = c.req.path;
+    if (ignore.has(path)) return next();
+    const start = performance.now();
+    const rawMethod = c.req.method;
+    const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
+    const inst = instruments();
+    const activeAttrs = { [ATTR_HTTP_REQUEST_METHOD]: method };
+    inst.httpActive.add(1, activeAttrs);
+
+    const tracer = trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
+    let span: Span | undefined;
+    let thrown: unknown;
+    try {
+      const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
+      const url = c.req.url;
+      const q = url.indexOf("?");
+      const attrs: Attributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_PATH]: path,
+        [ATTR_URL_SCHEME]: url.startsWith("https:") ? "https" : "http",
+      };
+      if (q >= 0) attrs[ATTR_URL_QUERY] = redactUrl(url.slice(q + 1));
+      const ua = c.req.header("user-agent");
+      if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
+      span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: attrs }, parent);
+      if (!isSpanContextValid(span.spanContext())) {
+        // Tracing is off (no provider): skip the context switch entirely.
+        await next();
+      } else {
+        await context.with(trace.setSpan(parent, span), next);
+      }
+    } catch (err) {
+      thrown = err;
+    }
+
+    try {
+      const route = routeTemplate(c);
+      const error = thrown ?? c.error;
+      const status = thrown !== undefined ? 500 : c.res.status;
+      const attrs: Attributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      };
+      if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+      let errorType: string | undefined;
+      if (error !== undefined) errorType = errorTypeOf(error);
+      else if (status >= 500) errorType = String(status);
+      if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
+
+      inst.httpDuration.record((performance.now() - start) / 1000, attrs);
+      const sizeAttrs: Attributes =
+        route === undefined
+          ? { [ATTR_HTTP_REQUEST_METHOD]: method }
+          : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+      const reqSize = contentLength(c.req.header("content-length"));
+      if (reqSize !== undefined) inst.httpRequestSize.record(reqSize, sizeAttrs);
+      const resSize = thrown === undefined ? contentLength(c.res.headers.get("content-length")) : undefined;
+      if (resSize !== undefined) inst.httpResponseSize.record(resSize, sizeAttrs);
+
+      if (span) {
+        if (route !== undefined) {
+          span.updateName(`${method} ${route}`);
+          span.setAttribute(ATTR_HTTP_ROUTE, route);
+        }
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        if (error !== undefined) recordError(span, error, errorType);
+        else if (status >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        }
+        span.end();
+      }
+    } catch {
+      // Telemetry never breaks the response.
+    } finally {
+      inst.httpActive.add(-1, activeAttrs);
+    }
+    if (thrown !== undefined) throw thrown;
+  };
+}

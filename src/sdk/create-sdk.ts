@@ -1,0 +1,228 @@
+/**
+ * The SDK assembly, as a side-effect-free factory: `createSdk(config)` builds the providers, exporters and
+ * instrumentations; nothing is global until `start()`. We assemble the component SDKs (sdk-trace,
+ * sdk-metrics, sdk-logs) instead of using NodeSDK because NodeSDK loads every exporter at import (about
+ * 300 ms of start-up here) and offers no hook for the redacting processors; see docs/decisions.md.
+ */
+import {
+  type MeterProvider as ApiMeterProvider,
+  type ContextManager,
+  context,
+  diag,
+  logs,
+  metrics,
+  propagation,
+  type TextMapPropagator,
+  trace,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter,
+} from "@opentelemetry/exporter-metrics-otlp-http";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
+import type { Resource } from "@opentelemetry/resources";
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from "@opentelemetry/sdk-logs";
+import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import {
+  BatchSpanProcessor,
+  type Sampler,
+  type SpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import type { ObservabilityConfig } from "../config/config";
+import { RedactingLogRecordProcessor } from "../redaction/log-processor";
+import { RedactingSpanProcessor } from "../redaction/span-processor";
+import { createInstrumentations } from "./instrumentations";
+import { registerProcessMetrics } from "./process-metrics";
+import { createResource } from "./resource";
+import { createSampler } from "./sampler";
+import { createViews } from "./views";
+
+export interface SdkOptions {
+  /** Replaces the default resource (tests). */
+  readonly resource?: Resource;
+  /** Replaces the sampler named by OTEL_TRACES_SAMPLER. */
+  readonly sampler?: Sampler;
+  /** Span processors added after the exporting one (each still sees redacted spans). */
+  readonly spanProcessors?: readonly SpanProcessor[];
+  /** Replaces the OTLP export of spans (tests: an in-memory exporter behind a simple processor). */
+  readonly exportSpanProcessor?: SpanProcessor;
+  /** Replaces the metric reader chosen by OTEL_METRICS_EXPORTER (tests: an in-memory reader). */
+  readonly metricReader?: IMetricReader;
+  readonly logRecordProcessor?: LogRecordProcessor;
+  readonly contextManager?: ContextManager;
+  readonly propagator?: TextMapPropagator;
+  /** Replaces the auto-instrumentations chosen by configuration. */
+  readonly instrumentations?: readonly Instrumentation[];
+  /** The filesystem path whose utilization is reported (defaults to HEALTH_CHECK_DISK_PATH). */
+  readonly filesystemPath?: string;
+}
+
+export interface Sdk {
+  readonly config: ObservabilityConfig;
+  readonly resource: Resource;
+  readonly tracerProvider: TracerProvider | undefined;
+  readonly meterProvider: MeterProvider | undefined;
+  readonly loggerProvider: LoggerProvider | undefined;
+  /** Set in embedded mode: the reader whose collection the /metrics route serialises. */
+  readonly prometheusExporter: PrometheusExporter | undefined;
+  start(): void;
+  forceFlush(): Promise<void>;
+  /** Flushes and shuts down every provider; idempotent. */
+  shutdown(): Promise<void>;
+}
+
+function createMetricReader(config: ObservabilityConfig): {
+  reader: IMetricReader;
+  prometheus?: PrometheusExporter;
+} {
+  if (config.metrics.exporter === "prometheus") {
+    // Never the exporter's own server: the app serves the text through its own route (see hono/metrics-route).
+    const prometheus = new PrometheusExporter({ preventServerStart: true });
+    return { reader: prometheus, prometheus };
+  }
+  const exporter = new OTLPMetricExporter({
+    url: config.otlp.metricsEndpoint,
+    headers: { ...config.otlp.headers },
+    timeoutMillis: config.metrics.exportTimeoutMs,
+    // Cumulative: a lost export loses nothing, the next one carries the running totals.
+    temporalityPreference: AggregationTemporalityPreference.CUMULATIVE,
+  });
+  return {
+    reader: new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: config.metrics.exportIntervalMs,
+      exportTimeoutMillis: Math.min(config.metrics.exportTimeoutMs, config.metrics.exportIntervalMs),
+      cardinalityLimits: { default: config.metrics.cardinalityLimit },
+    }),
+  };
+}
+
+export function createSdk(config: ObservabilityConfig, options: SdkOptions = {}): Sdk {
+  const resource = options.resource ?? createResource(config);
+
+  let tracerProvider: TracerProvider | undefined;
+  if (config.tracing.enabled || options.exportSpanProcessor) {
+    const exporting =
+      options.exportSpanProcessor ??
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({
+          url: config.otlp.tracesEndpoint,
+          headers: { ...config.otlp.headers },
+          timeoutMillis: config.otlp.timeoutMs,
+        }),
+        scheduledDelayMillis: config.tracing.batch.scheduleDelayMs,
+        maxQueueSize: config.tracing.batch.maxQueueSize,
+        maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
+        exportTimeoutMillis: config.tracing.batch.exportTimeoutMs,
+      });
+    tracerProvider = new TracerProvider({
+      resource,
+      sampler: options.sampler ?? createSampler(config.tracing.sampler, config.tracing.samplerArg),
+      spanProcessors: [new RedactingSpanProcessor(exporting), ...(options.spanProcessors ?? [])],
+    });
+  }
+
+  let meterProvider: MeterProvider | undefined;
+  let prometheusExporter: PrometheusExporter | undefined;
+  if (config.metrics.enabled || options.metricReader) {
+    let reader = options.metricReader;
+    if (!reader) {
+      const made = createMetricReader(config);
+      reader = made.reader;
+      prometheusExporter = made.prometheus;
+    }
+    meterProvider = new MeterProvider({
+      resource,
+      readers: [reader],
+      views: createViews({
+        cardinalityLimit: config.metrics.cardinalityLimit,
+        prometheusNames: prometheusExporter !== undefined,
+      }),
+    });
+  }
+
+  let loggerProvider: LoggerProvider | undefined;
+  if (config.logs.enabled || options.logRecordProcessor) {
+    const exporting =
+      options.logRecordProcessor ??
+      new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter({
+          url: config.otlp.logsEndpoint,
+          headers: { ...config.otlp.headers },
+          timeoutMillis: config.otlp.timeoutMs,
+        }),
+      });
+    loggerProvider = new LoggerProvider({
+      resource,
+      processors: [new RedactingLogRecordProcessor(exporting)],
+    });
+  }
+
+  let started = false;
+  let shutdownPromise: Promise<void> | undefined;
+  let disableInstrumentations: (() => void) | undefined;
+
+  return {
+    config,
+    resource,
+    tracerProvider,
+    meterProvider,
+    loggerProvider,
+    prometheusExporter,
+    start(): void {
+      if (started) return;
+      started = true;
+      const contextManager = options.contextManager ?? new AsyncLocalStorageContextManager();
+      context.setGlobalContextManager(contextManager.enable());
+      propagation.setGlobalPropagator(
+        options.propagator ??
+          new CompositePropagator({
+            propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+          }),
+      );
+      if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
+      if (meterProvider) metrics.setGlobalMeterProvider(meterProvider as ApiMeterProvider);
+      if (loggerProvider) logs.setGlobalLoggerProvider(loggerProvider);
+      if (meterProvider) {
+        registerProcessMetrics(meterProvider.getMeter("@procode/observability"), {
+          serviceVersion: config.serviceVersion,
+          environment: config.environment,
+          filesystemPath: options.filesystemPath ?? config.health.diskPath,
+        });
+      }
+      const instrumentations = options.instrumentations ?? createInstrumentations(config);
+      disableInstrumentations = registerInstrumentations({
+        instrumentations: [...instrumentations],
+        ...(tracerProvider ? { tracerProvider } : {}),
+        ...(meterProvider ? { meterProvider } : {}),
+        ...(loggerProvider ? { loggerProvider } : {}),
+      });
+    },
+    async forceFlush(): Promise<void> {
+      await Promise.all([
+        tracerProvider?.forceFlush(),
+        meterProvider?.forceFlush(),
+        loggerProvider?.forceFlush(),
+      ]);
+    },
+    shutdown(): Promise<void> {
+      shutdownPromise ??= (async () => {
+        const results = await Promise.allSettled([
+          tracerProvider?.shutdown(),
+          meterProvider?.shutdown(),
+          loggerProvider?.shutdown(),
+        ]);
+        disableInstrumentations?.();
+        for (const r of results)
+          if (r.status === "rejected") diag.warn("telemetry shutdown failed", r.reason);
+      })();
+      return shutdownPromise;
+    },
+  };
+}

@@ -118,17 +118,35 @@ export interface DatabaseCheckOptions extends CheckOptions {
   readonly query?: string;
 }
 
-async function queryPool(pool: PgPoolLike, text: string, signal: AbortSignal): Promise<void> {
-  // A client that connects only after the timeout is destroyed, not kept: the pool must not fill with them.
-  const client = await untilAborted(pool.connect(), signal, (late) => late.release(true));
-  try {
-    await untilAborted(client.query(text), signal);
-  } catch (err) {
-    // Destroy the connection: a query that timed out may still hold it, and a broken one must not be reused.
-    client.release(err instanceof Error ? err : true);
-    throw err;
-  }
-  client.release();
+/**
+ * One query on a client of the pool. A connection attempt that outlives the timeout (a database that accepts
+ * TCP but does not answer) is left to finish in the background and its client destroyed, never kept; while
+ * it is pending no new attempt is made, so a hung database costs the pool at most one slot per check.
+ */
+function poolQuery(pool: PgPoolLike, text: string): (signal: AbortSignal) => Promise<void> {
+  let pendingConnect: Promise<unknown> | undefined;
+  return async (signal) => {
+    if (pendingConnect)
+      throw new Error("an earlier connection attempt is still pending (database not answering)");
+    const connecting = pool.connect();
+    const tracked = connecting.then(
+      () => undefined,
+      () => undefined,
+    );
+    pendingConnect = tracked;
+    void tracked.then(() => {
+      if (pendingConnect === tracked) pendingConnect = undefined;
+    });
+    const client = await untilAborted(connecting, signal, (late) => late.release(true));
+    try {
+      await untilAborted(client.query(text), signal);
+    } catch (err) {
+      // Destroy the connection: a query that timed out may still hold it, and a broken one must not be reused.
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+    client.release();
+  };
 }
 
 /** A real query against the database (critical by default). */
@@ -141,7 +159,7 @@ export function databaseCheck(source: DatabaseSource, opts: DatabaseCheckOptions
             Promise.resolve().then(() => source(signal)),
             signal,
           )
-      : (signal: AbortSignal) => queryPool(source, text, signal);
+      : poolQuery(source, text);
   return {
     name: opts.name ?? "database",
     critical: opts.critical ?? true,

@@ -109,6 +109,7 @@ export class HealthMonitor {
   private started = false;
   private stopped = false;
   private readonly completeWaiters: (() => void)[] = [];
+  private readonly listeners = new Set<(result: CheckResult) => void>();
   private metricsCleanup: (() => void) | undefined;
   private unregisterShutdown: (() => void) | undefined;
 
@@ -188,6 +189,12 @@ export class HealthMonitor {
     return this.byName.get(name)?.runs ?? 0;
   }
 
+  /** Called with every new result (after the cache is updated). Returns an unsubscribe. */
+  onResult(listener: (result: CheckResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Resolves once every check has finished at least one run. */
   whenComplete(): Promise<void> {
     if (this.cached.complete) return Promise.resolve();
@@ -228,13 +235,15 @@ export class HealthMonitor {
       });
       return Promise.resolve();
     }
-    state.running = this.execute(state).finally(() => {
+    // The result is recorded after `running` is cleared, so whoever sees it can start the next run.
+    state.running = this.execute(state).then((result) => {
       state.running = undefined;
+      this.record(state, result);
     });
     return state.running;
   }
 
-  private async execute(state: CheckState): Promise<void> {
+  private async execute(state: CheckState): Promise<CheckResult> {
     const { check, timeoutMs } = state;
     const controller = new AbortController();
     const started = performance.now();
@@ -275,37 +284,34 @@ export class HealthMonitor {
       controller.abort(
         new DOMException(`health check ${check.name} timed out after ${timeoutMs} ms`, "TimeoutError"),
       );
-      this.record(state, {
+      return {
         ...base,
         status: "unhealthy",
         message: "Timed out",
         detail: `no answer within ${timeoutMs} ms`,
         timedOut: true,
-      });
-      return;
+      };
     }
     if ("error" in first) {
-      this.record(state, {
+      return {
         ...base,
         status: "unhealthy",
         message: "Check failed",
         detail: describeError(first.error),
         timedOut: false,
-      });
-      return;
+      };
     }
     const o = first.outcome;
     if (!isOutcome(o)) {
-      this.record(state, {
+      return {
         ...base,
         status: "unhealthy",
         message: "Check failed",
         detail: "invalid outcome",
         timedOut: false,
-      });
-      return;
+      };
     }
-    this.record(state, {
+    return {
       ...base,
       status: o.status,
       message: o.message,
@@ -315,7 +321,7 @@ export class HealthMonitor {
       ...(o.total !== undefined ? { total: o.total } : {}),
       ...(o.components !== undefined ? { components: o.components } : {}),
       ...(o.observed !== undefined ? { observed: o.observed } : {}),
-    });
+    };
   }
 
   private record(state: CheckState, result: CheckResult): void {
@@ -324,6 +330,13 @@ export class HealthMonitor {
     this.cached = this.compute();
     if (!wasComplete && this.cached.complete) {
       for (const w of this.completeWaiters.splice(0)) w();
+    }
+    for (const l of this.listeners) {
+      try {
+        l(result);
+      } catch (err) {
+        diag.warn("health: a result listener failed", err);
+      }
     }
   }
 

@@ -10,6 +10,7 @@
 import {
   type Attributes,
   context,
+  type Histogram,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -76,6 +77,37 @@ function contentLength(v: string | null | undefined): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+interface NodeOutgoing {
+  once(event: "finish", fn: () => void): void;
+  getHeader(name: string): number | string | string[] | undefined;
+}
+
+/**
+ * Response size: the Content-Length the app set; else, on @hono/node-server, the one the server computed
+ * when it wrote a string or buffer body (read when the response finishes). Streamed bodies have none.
+ */
+function recordResponseSize(c: Context, histogram: Histogram, attrs: Attributes): void {
+  const set = contentLength(c.res.headers.get("content-length"));
+  if (set !== undefined) {
+    histogram.record(set, attrs);
+    return;
+  }
+  if (c.res.body === null) {
+    histogram.record(0, attrs);
+    return;
+  }
+  const outgoing = (c.env as { outgoing?: NodeOutgoing } | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.once === "function") {
+    outgoing.once("finish", () => {
+      const header = outgoing.getHeader("content-length");
+      const n = contentLength(
+        typeof header === "string" || typeof header === "number" ? String(header) : undefined,
+      );
+      if (n !== undefined) histogram.record(n, attrs);
+    });
+  }
+}
+
 export function observabilityMiddleware(options: ObservabilityMiddlewareOptions = {}): MiddlewareHandler {
   const ignore = new Set(options.ignorePaths ?? []);
   return async function observability(c, next) {
@@ -135,8 +167,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
           : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
       const reqSize = contentLength(c.req.header("content-length"));
       if (reqSize !== undefined) inst.httpRequestSize.record(reqSize, sizeAttrs);
-      const resSize = thrown === undefined ? contentLength(c.res.headers.get("content-length")) : undefined;
-      if (resSize !== undefined) inst.httpResponseSize.record(resSize, sizeAttrs);
+      if (thrown === undefined) recordResponseSize(c, inst.httpResponseSize, sizeAttrs);
 
       if (span) {
         if (route !== undefined) {

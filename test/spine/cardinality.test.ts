@@ -1,0 +1,70 @@
+/**
+ * Cardinality: 10,000 requests to /users/<random id> give one http.route value (and span names by template),
+ * and 1,000 distinct values of one attribute pushed past an instrument's cardinality limit keep the
+ * instrument's total exact through the overflow series.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { Hono } from "hono";
+import { observabilityMiddleware } from "../../src/hono/middleware";
+import { recordApiKeyRequest } from "../../src/instrument/recorders";
+import { startTestSdk, type TestSdk } from "../support/in-memory-sdk";
+
+describe("route templates", () => {
+  let t: TestSdk;
+  before(() => {
+    t = startTestSdk();
+  });
+  after(() => t.shutdown());
+
+  it("10,000 requests to /users/<random id> produce one http.route value", async () => {
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    app.get("/users/:id", (c) => c.text(c.req.param("id")));
+    for (let i = 0; i < 10_000; i++) {
+      const res = await app.request(`/users/${randomUUID()}`);
+      assert.equal(res.status, 200);
+    }
+    await app.request("/not/a/route");
+    const rm = await t.collect();
+    const duration = rm.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === "http.server.request.duration");
+    const routes = new Set(duration?.dataPoints.map((d) => d.attributes["http.route"]));
+    assert.deepEqual([...routes].sort(), ["/users/:id", undefined].sort());
+    const users = duration?.dataPoints.find((d) => d.attributes["http.route"] === "/users/:id");
+    assert.equal((users?.value as { count: number }).count, 10_000);
+    const names = new Set(t.spans.getFinishedSpans().map((s) => s.name));
+    assert.deepEqual([...names].sort(), ["GET", "GET /users/:id"]);
+    assert.equal(
+      t.spans.getFinishedSpans().filter((s) => s.kind === 1).length,
+      10_001,
+      "one server span per request",
+    );
+  });
+});
+
+describe("cardinality limit", () => {
+  let t: TestSdk;
+  before(() => {
+    t = startTestSdk({ PROCODE_METRIC_CARDINALITY_LIMIT: "100" });
+  });
+  after(() => t.shutdown());
+
+  it("keeps the total exact past the limit through the overflow series", async () => {
+    for (let i = 0; i < 1000; i++) {
+      for (let k = 0; k <= i % 3; k++)
+        recordApiKeyRequest({ organizationId: "org", apiKeyId: `key_${i}`, status: "accepted" });
+    }
+    const expected = Array.from({ length: 1000 }, (_, i) => (i % 3) + 1).reduce((a, b) => a + b, 0);
+    const rm = await t.collect();
+    const m = rm.scopeMetrics.flatMap((s) => s.metrics).find((x) => x.descriptor.name === "api_key.requests");
+    assert.ok(m);
+    assert.equal(m.dataPoints.length, 100, "series capped at the limit");
+    const overflow = m.dataPoints.filter((d) => d.attributes["otel.metric.overflow"] === true);
+    assert.equal(overflow.length, 1);
+    const total = m.dataPoints.reduce((a, d) => a + (d.value as number), 0);
+    assert.equal(total, expected);
+  });
+});

@@ -1,0 +1,88 @@
+/** Strict configuration: defaults, invalid values reported one line per variable, strict mode. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, resolveConfig } from "../../src/config/config";
+import { runChild } from "../support/child";
+
+describe("resolveConfig", () => {
+  it("applies the documented defaults", () => {
+    const c = resolveConfig({});
+    assert.equal(c.serviceName, "procode-agent-framework");
+    assert.equal(c.tracing.sampler, "parentbased_always_on");
+    assert.equal(c.otlp.tracesEndpoint, "http://localhost:4318/v1/traces");
+    assert.equal(c.metrics.exporter, "otlp");
+    assert.equal(c.metrics.endpoint, "/metrics");
+    assert.equal(c.captureContent, false);
+    assert.deepEqual(c.health.critical, ["database"]);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.tracing));
+  });
+
+  it("distinguishes unset, false and garbage", () => {
+    assert.equal(resolveConfig({ ENABLE_METRICS: "" }).metrics.enabled, true);
+    assert.equal(resolveConfig({ ENABLE_METRICS: "false" }).metrics.enabled, false);
+    assert.throws(() => resolveConfig({ ENABLE_METRICS: "maybe" }), ConfigError);
+  });
+
+  it("reports every invalid variable with its value and what is allowed", () => {
+    try {
+      resolveConfig({
+        OTEL_TRACES_SAMPLER_ARG: "2",
+        ENABLE_METRICS: "maybe",
+        OTEL_TRACES_SAMPLER: "sometimes",
+      });
+      assert.fail("expected a ConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(
+        err.issues.map((i) => i.variable).sort(),
+        ["ENABLE_METRICS", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"].sort(),
+      );
+      assert.match(err.message, /invalid OTEL_TRACES_SAMPLER_ARG="2": expected a number from 0 to 1/);
+    }
+  });
+
+  it("refuses an unauthenticated public /metrics in embedded mode", () => {
+    assert.throws(() => resolveConfig({ OTEL_METRICS_EXPORTER: "prometheus" }), /PROCODE_METRICS_TOKEN/);
+    assert.equal(
+      resolveConfig({ OTEL_METRICS_EXPORTER: "prometheus", PROCODE_INTERNAL_PORT: "9464" }).internal.port,
+      9464,
+    );
+  });
+
+  it("derives per-signal endpoints and honours explicit ones", () => {
+    const c = resolveConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/",
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: "http://other:4318/v1/metrics",
+    });
+    assert.equal(c.otlp.tracesEndpoint, "http://collector:4318/v1/traces");
+    assert.equal(c.otlp.metricsEndpoint, "http://other:4318/v1/metrics");
+  });
+});
+
+describe("the preload with a bad configuration", () => {
+  const app = ["-e", "console.log('app ran')"];
+
+  it("prints one line naming each variable and runs the app without telemetry", async () => {
+    const r = await runChild(["--require", "./dist/register.js", ...app], {
+      OTEL_TRACES_SAMPLER_ARG: "2",
+      ENABLE_METRICS: "maybe",
+    });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /app ran/);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(r.stderr, /invalid ENABLE_METRICS="maybe": expected true or false.*telemetry is off/);
+    assert.match(r.stderr, /invalid OTEL_TRACES_SAMPLER_ARG="2": expected a number from 0 to 1/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  });
+
+  it("exits non-zero before the app runs when PROCODE_CONFIG_STRICT=true", async () => {
+    const r = await runChild(["--require", "./dist/register.js", ...app], {
+      OTEL_TRACES_SAMPLER_ARG: "2",
+      PROCODE_CONFIG_STRICT: "true",
+    });
+    assert.equal(r.code, 78);
+    assert.doesNotMatch(r.stdout, /app ran/);
+    assert.match(r.stderr, /OTEL_TRACES_SAMPLER_ARG.*exiting/);
+  });
+});

@@ -99,7 +99,7 @@ describe("catalogue instruments", () => {
   it("records exact values: tokens, cost, error type", () => {
     const tokens = byName.get("gen_ai.client.token.usage");
     const input = tokens?.dataPoints.find((d) => d.attributes["gen_ai.token.type"] === "input");
-    assert.equal((input?.value as { sum: number }).sum, 1000);
+    assert.equal((input?.value as { sum: number } | undefined)?.sum, 1000);
     const cost = byName.get("llm.cost.usd")?.dataPoints[0];
     assert.ok(Math.abs((cost?.value as number) - (1000 * 2.5 + 500 * 10) / 1e6) < 1e-12);
     const errors = byName.get("llm.errors")?.dataPoints[0];

@@ -69,7 +69,7 @@ describe("redaction before export", () => {
   it("no planted secret reaches an exported span, metric or log record", async () => {
     const app = new Hono();
     app.use(observabilityMiddleware());
-    app.get("/search", (c) => {
+    app.get("/search", (_c) => {
       trace
         .getActiveSpan()
         ?.setAttribute("http.request.header.authorization", "Bearer sk-proj-abcdefghijklmnopqrstuvwx");

@@ -83,21 +83,14 @@ interface NodeOutgoing {
 }
 
 /**
- * Response size: the Content-Length the app set; else, on @hono/node-server, the one the server computed
- * when it wrote a string or buffer body (read when the response finishes). Streamed bodies have none.
+ * Response size: on @hono/node-server, the Content-Length the server wrote (read when the response
+ * finishes); elsewhere the Content-Length the app set. Streamed (chunked) bodies have none.
  */
 function recordResponseSize(c: Context, histogram: Histogram, attrs: Attributes): void {
-  const set = contentLength(c.res.headers.get("content-length"));
-  if (set !== undefined) {
-    histogram.record(set, attrs);
-    return;
-  }
-  if (c.res.body === null) {
-    histogram.record(0, attrs);
-    return;
-  }
   const outgoing = (c.env as { outgoing?: NodeOutgoing } | undefined)?.outgoing;
   if (outgoing && typeof outgoing.once === "function") {
+    // Do not touch c.res.body or its headers here: on @hono/node-server that turns its lightweight
+    // response into a stream-backed one and costs several times the request (measured: 4k vs 15k req/s).
     outgoing.once("finish", () => {
       const header = outgoing.getHeader("content-length");
       const n = contentLength(
@@ -105,7 +98,11 @@ function recordResponseSize(c: Context, histogram: Histogram, attrs: Attributes)
       );
       if (n !== undefined) histogram.record(n, attrs);
     });
+    return;
   }
+  const set = contentLength(c.res.headers.get("content-length"));
+  if (set !== undefined) histogram.record(set, attrs);
+  else if (c.res.body === null) histogram.record(0, attrs);
 }
 
 export function observabilityMiddleware(options: ObservabilityMiddlewareOptions = {}): MiddlewareHandler {

@@ -1,0 +1,208 @@
+/**
+ * Benchmark: a Hono hello app bare vs. with the preload, in interleaved rounds.
+ *   node build/bench/overhead.js [--rounds 5] [--seconds 4] [--connections 16] [--profile]
+ * Variants: bare (no preload, no middleware); metrics (preload + middleware, tracing and logs off, metrics
+ * over OTLP); full (traces at 100%, metrics and logs, all exported over OTLP to a local sink). The server is
+ * pinned to CPU 0 and the load generator runs on CPU 1 (taskset) when the machine has two cores.
+ * Writes the table to stdout; the results file is bench/results/overhead.md (written by hand from a run).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus } from "node:os";
+import path from "node:path";
+import { type LoadResult, runLoad } from "./load";
+
+/** wrk (Debian package `wrk`) when installed: a C load generator that does not saturate before the server. */
+function wrkLoad(port: number, seconds: number, connections: number): LoadResult | undefined {
+  try {
+    const out = execFileSync(
+      "taskset",
+      [
+        "-c",
+        "1",
+        "wrk",
+        "-t1",
+        `-c${connections}`,
+        `-d${seconds}s`,
+        "--latency",
+        `http://127.0.0.1:${port}/hello/x`,
+      ],
+      { encoding: "utf8" },
+    );
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const toUs = (v: string | undefined, unit: string | undefined) =>
+      Number(v) * (unit === "ms" ? 1000 : unit === "s" ? 1e6 : 1);
+    const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out);
+    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+    return {
+      requests,
+      errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+      seconds,
+      rps,
+      p50Us: toUs(p50?.[1], p50?.[2]),
+      p99Us: toUs(p99?.[1], p99?.[2]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const ROOT = path.resolve(__dirname, "../..");
+const args = process.argv.slice(2);
+const flag = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const ROUNDS = flag("rounds", 5);
+const SECONDS = flag("seconds", 4);
+const CONNECTIONS = flag("connections", 16);
+const PROFILE = args.includes("--profile");
+
+interface Variant {
+  name: string;
+  preload: boolean;
+  env: Record<string, string>;
+}
+
+async function startSink(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+const haveTaskset = (() => {
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+async function startServer(
+  v: Variant,
+  sinkUrl: string,
+  profileDir?: string,
+): Promise<{ proc: ChildProcess; port: number; startMs: number }> {
+  const nodeArgs = [
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ...(v.preload ? ["--require", "./dist/register.js"] : []),
+    "build/bench/hello-app.js",
+  ];
+  const cmd = haveTaskset ? "taskset" : process.execPath;
+  const cmdArgs = haveTaskset ? ["-c", "0", process.execPath, ...nodeArgs] : nodeArgs;
+  const t0 = performance.now();
+  const proc = spawn(cmd, cmdArgs, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: "0", OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...v.env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+  });
+  // Start-up: spawn to the first answered request.
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/hello/warm`);
+      await r.text();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  return { proc, port, startMs: performance.now() - t0 };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  const exited = once(proc, "exit");
+  proc.kill("SIGTERM");
+  await exited;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+async function main(): Promise<void> {
+  if (haveTaskset) {
+    // The load generator on the other core.
+    execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+  }
+  const sink = await startSink();
+  const variants: Variant[] = [
+    { name: "bare", preload: false, env: {} },
+    {
+      name: "metrics",
+      preload: true,
+      env: {
+        BENCH_MIDDLEWARE: "1",
+        ENABLE_TRACING: "false",
+        OTEL_LOGS_EXPORTER: "none",
+        OTEL_METRIC_EXPORT_INTERVAL: "5000",
+      },
+    },
+    { name: "full", preload: true, env: { BENCH_MIDDLEWARE: "1", OTEL_METRIC_EXPORT_INTERVAL: "5000" } },
+  ];
+  const results = new Map<string, { load: LoadResult; startMs: number }[]>(variants.map((v) => [v.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const v of variants) {
+      const profileDir =
+        PROFILE && r === ROUNDS - 1 ? path.join(ROOT, "bench/results/tmp", v.name) : undefined;
+      const s = await startServer(v, sink.url, profileDir);
+      const load =
+        (haveTaskset && wrkLoad(s.port, 1, CONNECTIONS) && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
+        (await runLoad({
+          port: s.port,
+          path: (i) => `/hello/${i % 100}`,
+          connections: CONNECTIONS,
+          durationMs: SECONDS * 1000,
+        }));
+      await stop(s.proc);
+      results.get(v.name)?.push({ load, startMs: s.startMs });
+      process.stderr.write(
+        `round ${r + 1} ${v.name}: ${load.rps.toFixed(0)} req/s p50 ${load.p50Us.toFixed(0)} us p99 ${load.p99Us.toFixed(0)} us start ${s.startMs.toFixed(0)} ms\n`,
+      );
+    }
+  }
+  sink.close();
+  const bare = results.get("bare") ?? [];
+  const bareRps = median(bare.map((x) => x.load.rps));
+  const bareP50 = median(bare.map((x) => x.load.p50Us));
+  const bareP99 = median(bare.map((x) => x.load.p99Us));
+  const lines = [
+    `| variant | median req/s | ratio to bare | p50 (us) | p99 (us) | added p50 (us) | added p99 (us) | start-up (ms) |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+  ];
+  for (const v of variants) {
+    const rs = results.get(v.name) ?? [];
+    const rps = median(rs.map((x) => x.load.rps));
+    const p50 = median(rs.map((x) => x.load.p50Us));
+    const p99 = median(rs.map((x) => x.load.p99Us));
+    lines.push(
+      `| ${v.name} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${(p50 - bareP50).toFixed(0)} | ${(p99 - bareP99).toFixed(0)} | ${median(rs.map((x) => x.startMs)).toFixed(0)} |`,
+    );
+  }
+  process.stdout.write(
+    `${lines.join("\n")}\n\n${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections, server on CPU 0${haveTaskset ? "" : " (no taskset: unpinned)"}; node ${process.version}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});

@@ -18,6 +18,6 @@ npx biome ci .
 echo "== type-check and build"
 npm run --silent build
 echo "== backend config checks"
-bash scripts/check-configs.sh
+bash scripts/validate-otel-config.sh
 echo "== tests"
 node --test --test-reporter=spec --test-concurrency=2 --test-timeout=300000 "build/test/**/*.test.js"

@@ -3,20 +3,27 @@
 # command is missing; npm packages with `npm ci` when package-lock.json changed since the last install.
 # shellcheck shell=bash
 
+procode_apt_get_install() {
+  # procode_apt_get_install PACKAGE ... installs the packages with apt-get (sudo when not root).
+  echo "deps: installing Debian packages: $*" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >&2 || { echo "deps: apt-get update failed" >&2; return 1; }
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2 || {
+    echo "deps: apt-get install $* failed" >&2; return 1; }
+}
+
 procode_apt_install() {
   # procode_apt_install CMD:PACKAGE ... installs each PACKAGE whose CMD is not found.
   local missing=() pair cmd pkg
   for pair in "$@"; do
     cmd="${pair%%:*}"; pkg="${pair#*:}"
-    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "$cmd" ]; then missing+=("$pkg"); fi
+    if ! command -v "$cmd" >/dev/null 2>&1; then
+      case " ${missing[*]} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+    fi
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "deps: installing Debian packages: ${missing[*]}" >&2
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq >&2 || { echo "deps: apt-get update failed" >&2; return 1; }
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || {
-    echo "deps: apt-get install ${missing[*]} failed" >&2; return 1; }
+  procode_apt_get_install "${missing[@]}"
 }
 
 procode_pg_bindir() {
@@ -27,12 +34,17 @@ procode_pg_bindir() {
 }
 
 procode_system_deps() {
-  procode_apt_install curl:curl promtool:prometheus prometheus:prometheus amtool:prometheus-alertmanager \
-    alertmanager:prometheus-alertmanager || return 1
-  if [ -z "$(procode_pg_bindir)" ]; then procode_apt_install initdb_missing:postgresql || return 1; fi
+  # Debian names the Alertmanager binary prometheus-alertmanager (upstream: alertmanager).
+  procode_apt_install curl:curl prometheus:prometheus promtool:prometheus \
+    prometheus-alertmanager:prometheus-alertmanager amtool:prometheus-alertmanager || return 1
+  # PostgreSQL's binaries live in /usr/lib/postgresql/<version>/bin, not on PATH.
+  if [ -z "$(procode_pg_bindir)" ]; then procode_apt_get_install postgresql || return 1; fi
   PROCODE_PG_BINDIR="$(procode_pg_bindir)"
+  [ -n "$PROCODE_PG_BINDIR" ] || { echo "deps: postgresql installed but no /usr/lib/postgresql/*/bin" >&2; return 1; }
   export PROCODE_PG_BINDIR
-  # The Debian packages start system services; the project runs its own instances on its own ports instead.
+  # The packages may start system services (prometheus :9090, prometheus-alertmanager :9093,
+  # prometheus-node-exporter :9100, postgresql :5432). Tests never depend on them (free ports); the stack CLI's
+  # `up` uses the default ports and names the service to stop when one is taken.
   return 0
 }
 

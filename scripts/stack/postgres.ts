@@ -15,24 +15,25 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Client } from "pg";
 import { freePort, LOOPBACK } from "./ports";
 import { ManagedProcess, type RunAs, waitUntil } from "./process";
+import { createTempRunDir, removeTempRunDir } from "./rundir";
 
 export interface PostgresOptions {
   /** TCP port on 127.0.0.1 (default: a free one). */
   port?: number;
   /** Run directory: logs/, socket/, and data/ unless dataDir is given (default: a new temp dir). */
   runDir?: string;
+  /** Directory for postgres.log and initdb.log (default: <runDir>/logs). */
+  logDir?: string;
   /** Data directory; an existing cluster in it is reused (default: <runDir>/data). */
   dataDir?: string;
   /** Database created when missing (default "procode"). */
@@ -126,6 +127,23 @@ function chownTree(path: string, owner: RunAs): void {
   for (const entry of readdirSync(path)) chownTree(join(path, entry), owner);
 }
 
+/** Throws when `user` cannot reach `dir`: an ancestor lacks the execute bit for others (or their group). */
+function assertTraversable(dir: string, user: RunAs): void {
+  for (let current = dirname(dir); ; current = dirname(current)) {
+    if (existsSync(current)) {
+      const stat = statSync(current);
+      const bit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid ? 0o010 : 0o001;
+      if ((stat.mode & bit) === 0) {
+        throw new Error(
+          `PostgreSQL runs as uid ${user.uid}, which cannot enter ${current} (mode ` +
+            `${(stat.mode & 0o777).toString(8)}) on the way to ${dir}: chmod o+x it or choose another directory`,
+        );
+      }
+    }
+    if (current === dirname(current)) return;
+  }
+}
+
 interface Credentials {
   user: string;
   password: string;
@@ -160,30 +178,15 @@ async function query(
   }
 }
 
-const tempRunDirs = new Set<string>();
-let cleanupHookInstalled = false;
-
-function removeOnExit(dir: string): void {
-  tempRunDirs.add(dir);
-  if (cleanupHookInstalled) return;
-  cleanupHookInstalled = true;
-  process.on("exit", () => {
-    if (process.env.PROCODE_KEEP_RUN_DIR === "1") return;
-    for (const d of tempRunDirs) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
-  });
-}
-
 /** Starts PostgreSQL and resolves once `database` accepts queries over TCP. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const binDir = postgresBinDir(options.binDir);
   const database = options.database ?? "procode";
   if (!IDENTIFIER.test(database)) throw new Error(`PostgreSQL: invalid database name "${database}"`);
-  const createdRunDir = options.runDir === undefined;
-  const runDir = resolve(options.runDir ?? mkdtempSync(join(tmpdir(), "procode-pg-")));
-  if (createdRunDir) removeOnExit(runDir);
+  const runDir = resolve(options.runDir ?? createTempRunDir("procode-pg"));
   const dataDir = resolve(options.dataDir ?? join(runDir, "data"));
   const socketDir = join(runDir, "socket");
-  const logDir = join(runDir, "logs");
+  const logDir = resolve(options.logDir ?? join(runDir, "logs"));
   const port = options.port ?? (await freePort());
   if (socketDir.length + `/.s.PGSQL.${port}.lock`.length > 107) {
     throw new Error(`PostgreSQL: socket directory path too long for a unix socket: ${socketDir}`);
@@ -191,6 +194,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const asRoot = process.getuid?.() === 0;
   const runAs = asRoot ? lookupUser(options.osUser ?? process.env.PROCODE_PG_OS_USER ?? "nobody") : undefined;
 
+  if (runAs) {
+    assertTraversable(runDir, runAs);
+    assertTraversable(dataDir, runAs);
+  }
   mkdirSync(runDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
@@ -258,6 +265,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const durable = options.durable ?? false;
   const settings: Record<string, string> = {
     listen_addresses: LOOPBACK,
+    port: String(port),
     unix_socket_directories: socketDir,
     logging_collector: "off",
     fsync: durable ? "on" : "off",
@@ -341,10 +349,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     },
     async destroy() {
       await stop();
-      if (createdRunDir && process.env.PROCODE_KEEP_RUN_DIR !== "1") {
-        rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
-        tempRunDirs.delete(runDir);
-      }
+      removeTempRunDir(runDir);
     },
   };
 }

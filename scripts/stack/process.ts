@@ -9,7 +9,17 @@
  * Privileges: `runAs` drops to another user with `setpriv` (which execs, so the PID is the server's own).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
 export interface RunAs {
@@ -47,6 +57,7 @@ export interface ExitInfo {
 export const DEFAULT_START_DEADLINE_MS = envInt("PROCODE_STACK_START_TIMEOUT_MS", 90_000);
 
 const SETPRIV = "/usr/bin/setpriv";
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const live = new Set<ManagedProcess>();
 let exitHookInstalled = false;
 
@@ -96,6 +107,49 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** PIDs of the processes (zombies excepted) in process group `pgid`, read from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") members.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return members;
+}
+
+/**
+ * SIGKILLs what is left of process group `pgid` and waits until none of it runs (PostgreSQL's backends hold
+ * its shared memory until they are gone; a restart before that fails).
+ */
+export async function killGroupAndWait(pgid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!signalGroup(pgid, "SIGKILL") || groupMembers(pgid).length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `process group ${pgid} still has members after ${timeoutMs} ms: ${groupMembers(pgid).join(", ")}`,
+      );
+    }
+    await sleep(20);
+  }
+}
+
+/** True while `pid` runs: it exists and is not a zombie (an exited child not yet reaped by its new parent). */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** True while a process with this PID exists (zombies included). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -129,8 +183,6 @@ export function logTail(file: string, lines = 40): string {
     closeSync(fd);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ManagedProcess {
   readonly name: string;
@@ -250,7 +302,7 @@ export class ManagedProcess {
     }
     const info = await this.exited;
     // Whatever the leader forked and left behind (its group outlives it while members remain).
-    signalGroup(this.pid, "SIGKILL");
+    await killGroupAndWait(this.pid);
     return info;
   }
 
@@ -258,7 +310,7 @@ export class ManagedProcess {
   async kill(): Promise<ExitInfo> {
     if (this.running) signalGroup(this.pid, "SIGKILL");
     const info = await this.exited;
-    signalGroup(this.pid, "SIGKILL");
+    await killGroupAndWait(this.pid);
     return info;
   }
 

@@ -1,25 +1,27 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { freePort, freePorts, isPortFree } from "../../scripts/stack/ports";
-import { liveProcesses, ManagedProcess, pidAlive, waitUntil } from "../../scripts/stack/process";
+import {
+  liveProcesses,
+  ManagedProcess,
+  pidAlive,
+  processRunning,
+  waitUntil,
+} from "../../scripts/stack/process";
 
 const logDir = mkdtempSync(join(tmpdir(), "procode-process-test-"));
 after(() => rmSync(logDir, { recursive: true, force: true }));
 
 async function waitGone(pid: number): Promise<void> {
-  await waitUntil(
-    `pid ${pid} gone`,
-    async () => !pidAlive(pid) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z "),
-    {
-      deadlineMs: 20_000,
-      intervalMs: 50,
-    },
-  );
+  await waitUntil(`pid ${pid} gone`, async () => !processRunning(pid), {
+    deadlineMs: 20_000,
+    intervalMs: 50,
+  });
 }
 
 describe("ports", () => {

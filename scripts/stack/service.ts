@@ -1,0 +1,160 @@
+/**
+ * What every native backend shares: ports resolved from the service table (given, default, or free), a
+ * managed process with its log in <runDir>/logs/<name>.log, a wait until its health endpoint answers, and a
+ * handle to stop, kill, pause and restart it (same ports, same data).
+ */
+import { assertPortFree, freePort } from "./ports";
+import { httpOk, ManagedProcess, type RunAs, waitUntil } from "./process";
+import { HOST, type PortMap, SERVICES, type ServiceName } from "./services";
+
+export interface CommonServiceOptions {
+  /** Run directory (logs/, data); default: a temp dir removed at exit. startStack passes its own. */
+  runDir?: string;
+  /** Ports by name (see SERVICES); unspecified ones are free ports, or the defaults when fixedPorts is set. */
+  ports?: Readonly<Record<string, number>>;
+  /** Unspecified ports take the service table's defaults (the CLI) instead of free ports (tests). */
+  fixedPorts?: boolean;
+  /** Kill the server when this process dies (default true; the CLI's `up` passes false). */
+  dieWithParent?: boolean;
+  /** Deadline for the health endpoint to answer after each start. */
+  startDeadlineMs?: number;
+  /** Path of the executable (default: see binaries.ts). */
+  bin?: string;
+  /** Extra environment for the server (e.g. tunables its config file reads). */
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface ServiceHandle {
+  readonly name: ServiceName;
+  readonly ports: PortMap;
+  /** http://127.0.0.1:<port> of the service's main HTTP port. */
+  readonly url: string;
+  readonly healthUrl: string;
+  readonly logFile: string;
+  /** The command line it runs (for the CLI's PID file and error messages). */
+  readonly command: readonly string[];
+  /** PID while running, else undefined. */
+  readonly pid: number | undefined;
+  /** Clean stop (the service's stop signal, SIGKILL after a grace period); idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash). */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a hung backend that keeps its sockets. */
+  pause(): void;
+  resume(): void;
+  /** Stops when running, starts again with the same ports, config and data. */
+  restart(): Promise<void>;
+}
+
+/** Ports for `name`: the requested ones, then defaults (fixed) or free ports; fixed ones must be free. */
+export async function resolvePorts(
+  name: ServiceName,
+  requested: Readonly<Record<string, number>> = {},
+  fixed = false,
+): Promise<PortMap> {
+  const definitions = SERVICES[name].ports;
+  for (const key of Object.keys(requested)) {
+    if (!(key in definitions)) {
+      throw new Error(`${name}: unknown port "${key}" (known: ${Object.keys(definitions).join(", ")})`);
+    }
+  }
+  const ports: Record<string, number> = {};
+  for (const [key, def] of Object.entries(definitions)) {
+    ports[key] = requested[key] ?? (fixed ? def.default : await freePort());
+  }
+  return ports;
+}
+
+export interface LaunchSpec {
+  name: ServiceName;
+  command: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  logDir: string;
+  ports: PortMap;
+  /** The HTTP port `url` names. */
+  mainPort: string;
+  dieWithParent?: boolean;
+  startDeadlineMs?: number;
+  cwd?: string;
+  runAs?: RunAs;
+  stopSignal?: NodeJS.Signals;
+}
+
+/** Starts the service and resolves once its health endpoint answers; on failure nothing is left running. */
+export async function launchService(spec: LaunchSpec): Promise<ServiceHandle> {
+  const health = SERVICES[spec.name].health;
+  if ("sql" in health) throw new Error(`${spec.name}: launchService serves HTTP health checks only`);
+  const portOf = (key: string): number => {
+    const port = spec.ports[key];
+    if (port === undefined) throw new Error(`${spec.name}: no port named ${key}`);
+    return port;
+  };
+  const healthUrl = `http://${HOST}:${portOf(health.port)}${health.path}`;
+  const url = `http://${HOST}:${portOf(spec.mainPort)}`;
+  let current: ManagedProcess | undefined;
+  let logFile = "";
+
+  const start = async (): Promise<void> => {
+    for (const [key, port] of Object.entries(spec.ports)) await assertPortFree(port, `${spec.name} (${key})`);
+    const child = await ManagedProcess.spawn({
+      name: spec.name,
+      command: spec.command,
+      args: spec.args,
+      env: spec.env,
+      logDir: spec.logDir,
+      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+      ...(spec.runAs !== undefined ? { runAs: spec.runAs } : {}),
+      ...(spec.stopSignal !== undefined ? { stopSignal: spec.stopSignal } : {}),
+      dieWithParent: spec.dieWithParent ?? true,
+    });
+    current = child;
+    logFile = child.logFile;
+    try {
+      await waitUntil(`${spec.name} health at ${healthUrl}`, () => httpOk(healthUrl), {
+        process: child,
+        ...(spec.startDeadlineMs !== undefined ? { deadlineMs: spec.startDeadlineMs } : {}),
+      });
+    } catch (error) {
+      await child.kill();
+      current = undefined;
+      throw error;
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const child = current;
+    current = undefined;
+    if (child) await child.stop();
+  };
+
+  await start();
+  return {
+    name: spec.name,
+    ports: spec.ports,
+    url,
+    healthUrl,
+    get logFile() {
+      return logFile;
+    },
+    command: [spec.command, ...spec.args],
+    get pid() {
+      return current?.running ? current.pid : undefined;
+    },
+    stop,
+    async kill() {
+      const child = current;
+      current = undefined;
+      if (child) await child.kill();
+    },
+    pause() {
+      current?.pause();
+    },
+    resume() {
+      current?.resume();
+    },
+    async restart() {
+      await stop();
+      await start();
+    },
+  };
+}

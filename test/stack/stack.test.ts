@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { repoRoot } from "../../scripts/stack/binaries";
 import { freePort } from "../../scripts/stack/ports";
 import { liveProcesses, pidAlive, waitUntil } from "../../scripts/stack/process";
 import { SERVICES, type ServiceName } from "../../scripts/stack/services";
@@ -73,6 +74,19 @@ describe("startStack: Collector, Jaeger, Prometheus and Alertmanager as native p
       ams.data.activeAlertmanagers.map((a) => a.url),
       [`http://127.0.0.1:${ports.alertmanager?.web}/api/v2/alerts`],
     );
+  });
+
+  it("loads the repository's rule files through the generated config", async () => {
+    const rulesDir = join(repoRoot(), "prometheus", "rules");
+    const expected = readdirSync(rulesDir)
+      .filter((f) => f.endsWith(".yml"))
+      .map((f) => join(rulesDir, f))
+      .sort();
+    const rules = await getJson<{ data: { groups: { file: string; rules: unknown[] }[] } }>(
+      `${stack.prometheus?.url}/api/v1/rules`,
+    );
+    assert.deepEqual([...new Set(rules.data.groups.map((g) => g.file))].sort(), expected);
+    assert.ok(rules.data.groups.every((g) => g.rules.length > 0));
   });
 
   it("the Collector sends traces to this stack's Jaeger", async () => {

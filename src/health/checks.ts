@@ -53,8 +53,11 @@ export interface HealthCheck {
   readonly componentType: ComponentType;
   /** Overrides the monitor's timeout for this check. */
   readonly timeoutMs?: number;
-  /** Asks the dependency once. Must stop waiting when `signal` aborts; may throw (an unhealthy result). */
-  run(signal: AbortSignal): Promise<CheckOutcome>;
+  /**
+   * Asks the dependency once. Must stop waiting when `signal` aborts (at `timeoutMs`, the budget of this
+   * run); may throw (an unhealthy result).
+   */
+  run(signal: AbortSignal, timeoutMs: number): Promise<CheckOutcome>;
 }
 
 export interface CheckOptions {
@@ -308,11 +311,25 @@ export interface AgentEndpoint {
   readonly url: string;
 }
 
+export interface ExternalAgentsCheckOptions extends CheckOptions {
+  /**
+   * How long one agent may take before it counts as unavailable (default: 80% of the run's timeout), so that
+   * one hanging agent is reported as such while the others still count.
+   */
+  readonly agentTimeoutMs?: number;
+}
+
 /**
  * The registered remote agents, each asked with an HTTP GET on its health URL (not critical by default).
  * All available: healthy; some: degraded; none: unhealthy. No agents registered: healthy.
  */
-export function externalAgentsCheck(agents: readonly AgentEndpoint[], opts: CheckOptions = {}): HealthCheck {
+export function externalAgentsCheck(
+  agents: readonly AgentEndpoint[],
+  opts: ExternalAgentsCheckOptions = {},
+): HealthCheck {
+  if (opts.agentTimeoutMs !== undefined && !(opts.agentTimeoutMs > 0)) {
+    throw new RangeError("externalAgentsCheck: agentTimeoutMs must be > 0");
+  }
   const targets = agents.map((a) => ({
     name: a.name,
     url: checkHttpUrl(a.url, `externalAgentsCheck(${a.name})`),
@@ -322,12 +339,14 @@ export function externalAgentsCheck(agents: readonly AgentEndpoint[], opts: Chec
     critical: opts.critical ?? false,
     componentType: "component",
     timeoutMs: opts.timeoutMs,
-    async run(signal) {
+    async run(signal, timeoutMs) {
+      const perAgent = opts.agentTimeoutMs ?? Math.max(1, Math.floor(timeoutMs * 0.8));
       const components = await Promise.all(
         targets.map(async ({ name, url }): Promise<CheckComponent> => {
           const started = performance.now();
           try {
-            const res = await fetch(url, { signal, redirect: "manual" });
+            const agentSignal = AbortSignal.any([signal, AbortSignal.timeout(perAgent)]);
+            const res = await fetch(url, { signal: agentSignal, redirect: "manual" });
             await res.body?.cancel();
             const latencyMs = performance.now() - started;
             return res.status >= 200 && res.status < 300

@@ -19,6 +19,7 @@ export {
   type DatabaseSource,
   databaseCheck,
   diskCheck,
+  type ExternalAgentsCheckOptions,
   externalAgentsCheck,
   type HealthCheck,
   type HealthStatus,

@@ -44,6 +44,8 @@ export interface CheckResult {
   readonly message: string;
   readonly detail?: string;
   readonly latencyMs: number;
+  /** Epoch milliseconds of the start of the last run (0 before the first). */
+  readonly startedAt: number;
   /** Epoch milliseconds of the end of the last run (0 before the first). */
   readonly checkedAt: number;
   readonly timedOut: boolean;
@@ -143,6 +145,7 @@ export class HealthMonitor {
           status: "degraded",
           message: "Not checked yet",
           latencyMs: 0,
+          startedAt: 0,
           checkedAt: 0,
           timedOut: false,
         },
@@ -231,6 +234,7 @@ export class HealthMonitor {
         detail: `the previous run is still pending after ${state.timeoutMs} ms; not started again`,
         timedOut: true,
         checked: true,
+        startedAt: Date.now(),
         checkedAt: Date.now(),
       });
       return Promise.resolve();
@@ -246,11 +250,12 @@ export class HealthMonitor {
   private async execute(state: CheckState): Promise<CheckResult> {
     const { check, timeoutMs } = state;
     const controller = new AbortController();
+    const startedAt = Date.now();
     const started = performance.now();
     state.runs++;
     let call: Promise<CheckOutcome>;
     try {
-      const run = (): Promise<CheckOutcome> => check.run(controller.signal);
+      const run = (): Promise<CheckOutcome> => check.run(controller.signal, timeoutMs);
       call = Promise.resolve(
         this.opts.traceChecks ? run() : context.with(suppressTracing(context.active()), run),
       );
@@ -278,6 +283,7 @@ export class HealthMonitor {
       componentType: check.componentType,
       checked: true,
       latencyMs,
+      startedAt,
       checkedAt: Date.now(),
     };
     if (first === TIMED_OUT) {

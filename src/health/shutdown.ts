@@ -48,7 +48,10 @@ export function drainServerOnShutdown(
   }
 
   let inFlight = 0;
+  /** Shutdown has begun: responses ask the client to close the connection. */
   let draining = false;
+  /** The listener is closed: connections are closed as soon as they are idle. */
+  let closing = false;
   let idle: (() => void) | undefined;
 
   const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
@@ -56,7 +59,7 @@ export function drainServerOnShutdown(
     if (draining && !res.headersSent) res.setHeader("connection", "close");
     res.once("close", () => {
       inFlight--;
-      if (!draining) return;
+      if (!closing) return;
       server.closeIdleConnections();
       if (inFlight === 0) idle?.();
     });
@@ -67,6 +70,7 @@ export function drainServerOnShutdown(
   const drain = async (): Promise<void> => {
     draining = true;
     if (acceptDelayMs > 0) await delay(acceptDelayMs);
+    closing = true;
     const closed = new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
       server.close(() => resolve());

@@ -25,7 +25,10 @@ describe("databaseCheck (query function)", () => {
     const check = databaseCheck(async () => 1);
     assert.equal(check.name, "database");
     assert.equal(check.critical, true);
-    assert.deepEqual(await check.run(signal()), { status: "healthy", message: "Database query succeeded" });
+    assert.deepEqual(await check.run(signal(), 1000), {
+      status: "healthy",
+      message: "Database query succeeded",
+    });
   });
 
   test("a failing query is unhealthy; the detail is scrubbed, the message fixed", async () => {
@@ -34,7 +37,7 @@ describe("databaseCheck (query function)", () => {
         "connect failed for postgres://admin:hunter2@db-primary.internal:5432/prod password=hunter2",
       );
     });
-    const out = await check.run(signal());
+    const out = await check.run(signal(), 1000);
     assert.equal(out.status, "unhealthy");
     assert.equal(out.message, "Database query failed");
     assert.ok(out.detail?.includes("db-primary.internal"), out.detail);
@@ -60,7 +63,7 @@ describe("externalAgentsCheck", () => {
   const endpoints = () => agents.map((a, i) => ({ name: `agent-${i + 1}`, url: a.url }));
 
   test("all agents answering is healthy, 3/3", async () => {
-    const out = await externalAgentsCheck(endpoints()).run(signal());
+    const out = await externalAgentsCheck(endpoints()).run(signal(), 1000);
     assert.equal(out.status, "healthy");
     assert.equal(out.message, "All 3 agents available");
     assert.equal(out.available, 3);
@@ -70,7 +73,7 @@ describe("externalAgentsCheck", () => {
   test("one agent down is degraded, 2/3, and the component says which", async () => {
     const port = await closedPort();
     const list = [...endpoints().slice(0, 2), { name: "agent-3", url: `http://127.0.0.1:${port}/health` }];
-    const out = await externalAgentsCheck(list).run(signal());
+    const out = await externalAgentsCheck(list).run(signal(), 1000);
     assert.equal(out.status, "degraded");
     assert.equal(out.message, "1 agent unreachable");
     assert.equal(out.available, 2);
@@ -83,7 +86,7 @@ describe("externalAgentsCheck", () => {
   test("an agent answering 503 counts as unavailable; all unavailable is unhealthy", async () => {
     for (const a of agents) a.mode = "error";
     try {
-      const out = await externalAgentsCheck(endpoints()).run(signal());
+      const out = await externalAgentsCheck(endpoints()).run(signal(), 1000);
       assert.equal(out.status, "unhealthy");
       assert.equal(out.message, "3 agents unreachable");
       assert.equal(out.available, 0);
@@ -100,14 +103,30 @@ describe("externalAgentsCheck", () => {
     const silent = await silentServer();
     try {
       const check = externalAgentsCheck([...endpoints(), { name: "stuck", url: silent.url }]);
-      await assert.rejects(check.run(AbortSignal.timeout(200)), (err: Error) => err.name === "TimeoutError");
+      await assert.rejects(
+        check.run(AbortSignal.timeout(200), 10_000),
+        (err: Error) => err.name === "TimeoutError",
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test("one hanging agent counts as unavailable after its own timeout; the others still count", async () => {
+    const silent = await silentServer();
+    try {
+      const check = externalAgentsCheck([...endpoints().slice(0, 2), { name: "stuck", url: silent.url }]);
+      const out = await check.run(signal(), 250);
+      assert.equal(out.status, "degraded");
+      assert.deepEqual([out.available, out.total], [2, 3]);
+      assert.match(out.components?.find((c) => c.name === "stuck")?.detail ?? "", /^TimeoutError/);
     } finally {
       await silent.close();
     }
   });
 
   test("no agents registered is healthy", async () => {
-    const out = await externalAgentsCheck([]).run(signal());
+    const out = await externalAgentsCheck([]).run(signal(), 1000);
     assert.equal(out.status, "healthy");
     assert.equal(out.total, 0);
   });
@@ -132,10 +151,16 @@ describe("llmProviderCheck", () => {
     const before = agent.hits;
     const check = llmProviderCheck({ probe: httpProbe(agent.url) });
     assert.equal(check.critical, false);
-    assert.deepEqual(await check.run(signal()), { status: "healthy", message: "LLM provider reachable" });
+    assert.deepEqual(await check.run(signal(), 1000), {
+      status: "healthy",
+      message: "LLM provider reachable",
+    });
     agent.mode = "unauthorized";
     try {
-      assert.deepEqual(await check.run(signal()), { status: "healthy", message: "LLM provider reachable" });
+      assert.deepEqual(await check.run(signal(), 1000), {
+        status: "healthy",
+        message: "LLM provider reachable",
+      });
     } finally {
       agent.mode = "up";
     }
@@ -146,6 +171,7 @@ describe("llmProviderCheck", () => {
     const port = await closedPort();
     const out = await llmProviderCheck({ probe: httpProbe(`http://127.0.0.1:${port}/v1/models`) }).run(
       signal(),
+      1000,
     );
     assert.equal(out.status, "unhealthy");
     assert.equal(out.message, "LLM provider unreachable");
@@ -155,7 +181,7 @@ describe("llmProviderCheck", () => {
   test("a 5xx answer is not reachable", async () => {
     agent.mode = "error";
     try {
-      const out = await llmProviderCheck({ probe: httpProbe(agent.url) }).run(signal());
+      const out = await llmProviderCheck({ probe: httpProbe(agent.url) }).run(signal(), 1000);
       assert.equal(out.status, "unhealthy");
       assert.match(out.detail ?? "", /HTTP 503/);
     } finally {
@@ -168,17 +194,17 @@ describe("llmProviderCheck", () => {
     const check = llmProviderCheck({ probe: httpProbe(agent.url), recentOutcomes: outcomes });
     for (let i = 0; i < 4; i++) outcomes.record(true);
     outcomes.record(false, "rate_limit");
-    let out = await check.run(signal());
+    let out = await check.run(signal(), 1000);
     assert.equal(out.status, "healthy");
     for (let i = 0; i < 4; i++) outcomes.record(false, "timeout");
-    out = await check.run(signal());
+    out = await check.run(signal(), 1000);
     assert.equal(out.status, "degraded");
     assert.equal(out.message, "5 of 9 recent LLM calls failed");
     assert.match(out.detail ?? "", /last error.type timeout/);
 
     const failing = new RecentOutcomes();
     for (let i = 0; i < 5; i++) failing.record(false, "server_error");
-    out = await llmProviderCheck({ recentOutcomes: failing }).run(signal());
+    out = await llmProviderCheck({ recentOutcomes: failing }).run(signal(), 1000);
     assert.equal(out.status, "unhealthy");
     assert.equal(out.message, "5 of 5 recent LLM calls failed");
   });
@@ -187,7 +213,7 @@ describe("llmProviderCheck", () => {
     const outcomes = new RecentOutcomes();
     outcomes.record(false);
     outcomes.record(false);
-    const out = await llmProviderCheck({ recentOutcomes: outcomes }).run(signal());
+    const out = await llmProviderCheck({ recentOutcomes: outcomes }).run(signal(), 1000);
     assert.equal(out.status, "healthy");
     assert.equal(out.message, "No recent LLM calls");
   });
@@ -216,17 +242,17 @@ describe("RecentOutcomes", () => {
 
 describe("diskCheck and memoryCheck", () => {
   test("disk: real statfs; below the minimum free ratio is unhealthy", async () => {
-    const ok = await diskCheck("/", 0).run(signal());
+    const ok = await diskCheck("/", 0).run(signal(), 1000);
     assert.equal(ok.status, "healthy");
     assert.equal(ok.message, "Disk space sufficient");
     assert.ok(ok.observed && ok.observed.value > 0 && ok.observed.value <= 1, JSON.stringify(ok.observed));
     const free = ok.observed?.value ?? 1;
     if (free < 1) {
-      const low = await diskCheck("/", 1).run(signal());
+      const low = await diskCheck("/", 1).run(signal(), 1000);
       assert.equal(low.status, "unhealthy");
       assert.equal(low.message, "Disk space low");
     }
-    const missing = await diskCheck("/no/such/path/here", 0.1).run(signal());
+    const missing = await diskCheck("/no/such/path/here", 0.1).run(signal(), 1000);
     assert.equal(missing.status, "unhealthy");
     assert.equal(missing.message, "Disk space unknown");
     assert.throws(() => diskCheck("/", 1.5), RangeError);
@@ -234,9 +260,9 @@ describe("diskCheck and memoryCheck", () => {
 
   test("memory: RSS against the limit", async () => {
     const rss = process.memoryUsage.rss();
-    assert.equal((await memoryCheck(1).run(signal())).status, "unhealthy");
-    assert.equal((await memoryCheck(rss * 100).run(signal())).status, "healthy");
-    const near = await memoryCheck(rss * 1.05, { degradedRatio: 0.5 }).run(signal());
+    assert.equal((await memoryCheck(1).run(signal(), 1000)).status, "unhealthy");
+    assert.equal((await memoryCheck(rss * 100).run(signal(), 1000)).status, "healthy");
+    const near = await memoryCheck(rss * 1.05, { degradedRatio: 0.5 }).run(signal(), 1000);
     assert.equal(near.status, "degraded");
     assert.equal(near.message, "Memory usage near limit");
   });

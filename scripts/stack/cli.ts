@@ -13,10 +13,12 @@
  * Sentry: when SENTRY_OTLP_TRACES_ENDPOINT, SENTRY_OTLP_LOGS_ENDPOINT and SENTRY_OTLP_PUBLIC_KEY are all set,
  * the Collector also loads otel-collector/sentry.yaml.
  */
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "pg";
+import { promisify } from "node:util";
 import { repoRoot } from "./binaries";
+import { postgresBinDir } from "./postgres";
 import { httpOk, killGroupAndWait } from "./process";
 import { ensureDir } from "./rundir";
 import { HOST, SERVICE_NAMES, SERVICES, type ServiceName } from "./services";
@@ -36,6 +38,7 @@ interface StackFile {
   services: Recorded[];
 }
 
+const execFileAsync = promisify(execFile);
 const runDir = (): string => process.env.PROCODE_STACK_DIR ?? join(repoRoot(), ".run", "stack");
 const stackFile = (): string => join(runDir(), "stack.json");
 
@@ -200,22 +203,10 @@ async function healthy(record: Recorded): Promise<boolean> {
   if (port === undefined) return false;
   try {
     if ("sql" in health) {
-      // Any answer from the server (even an authentication error) means it serves; refused/timeout does not.
-      const client = new Client({
-        host: HOST,
-        port,
-        user: "procode_status_probe",
-        connectionTimeoutMillis: 2_000,
-      });
-      client.on("error", () => undefined);
-      try {
-        await client.connect();
-        return true;
-      } catch (error) {
-        return /authentication|password|does not exist|no pg_hba/.test(String(error));
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      // pg_isready asks the server whether it accepts connections without logging in.
+      const isReady = join(postgresBinDir(), "pg_isready");
+      await execFileAsync(isReady, ["--host", HOST, "--port", String(port), "--timeout", "3"]);
+      return true;
     }
     return await httpOk(`http://${HOST}:${port}${health.path}`);
   } catch {

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Client } from "pg";
-import { freePort, LOOPBACK } from "./ports";
+import { assertPortFree, freePort, LOOPBACK } from "./ports";
 import { ManagedProcess, type RunAs, waitUntil } from "./process";
 import { createTempRunDir, removeTempRunDir } from "./rundir";
 
@@ -285,6 +285,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
 
   let server: ManagedProcess | undefined;
   const start = async (): Promise<void> => {
+    await assertPortFree(port, "postgres (sql)");
     const child = await ManagedProcess.spawn({
       name: "postgres",
       command: join(binDir, "postgres"),

@@ -9,7 +9,7 @@ import {
   type IncomingHttpHeaders,
   type Server,
 } from "node:http";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { AggregationTemporality, MetricReader } from "@opentelemetry/sdk-metrics";
@@ -218,5 +218,51 @@ export async function eventually(
     if (await predicate()) return;
     if (Date.now() > end) throw new Error(`not within ${deadlineMs} ms: ${what}`);
     await sleep(everyMs);
+  }
+}
+
+/** A raw keep-alive HTTP/1.1 connection: send requests, read heads, see when the server closes it. */
+export class RawConnection {
+  private buffer = "";
+  closed = false;
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding("utf8");
+    socket.on("data", (d: string) => {
+      this.buffer += d;
+    });
+    socket.on("close", () => {
+      this.closed = true;
+    });
+    socket.on("error", () => undefined);
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, "127.0.0.1", () => resolve(new RawConnection(s)));
+      s.once("error", reject);
+    });
+  }
+
+  /** Sends one GET and resolves with the response head and body once complete (Content-Length framing). */
+  async request(path: string): Promise<{ status: number; head: string; body: string }> {
+    this.buffer = "";
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\nConnection: keep-alive\r\n\r\n`);
+    let parsed: { status: number; head: string; body: string } | undefined;
+    await eventually(`response to ${path}`, () => {
+      const end = this.buffer.indexOf("\r\n\r\n");
+      if (end < 0) return false;
+      const head = this.buffer.slice(0, end);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? "0");
+      const body = this.buffer.slice(end + 4);
+      if (Buffer.byteLength(body) < length) return false;
+      parsed = { status: Number(head.split(" ")[1]), head, body };
+      return true;
+    });
+    if (!parsed) throw new Error("unreachable");
+    return parsed;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
   }
 }

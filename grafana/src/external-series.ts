@@ -79,6 +79,15 @@ export const ALERTMANAGER = {
   },
 } as const;
 
+/**
+ * Series the Collector creates only when the first failure happens, so a healthy pipeline has none: panels
+ * read them zero-filled, and the live test does not require them to exist.
+ */
+export const ONLY_AFTER_FAILURE: ReadonlySet<string> = new Set([
+  COLLECTOR.exporterSendFailedSpans,
+  COLLECTOR.exporterSendFailedMetricPoints,
+]);
+
 function leaves(value: unknown): string[] {
   if (typeof value === "string") return [value];
   if (typeof value === "object" && value !== null) return Object.values(value).flatMap(leaves);

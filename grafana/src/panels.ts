@@ -24,7 +24,10 @@ export interface Query {
   readonly expr: string;
   /** Grafana legend template, e.g. "{{gen_ai_provider_name}}". */
   readonly legend?: string;
-  /** Ask Prometheus for exemplars (histogram panels): points that open the trace in Jaeger. */
+  /**
+   * Ask Prometheus for exemplars: points that open their trace in Jaeger. Only the Collector's span metrics
+   * carry exemplars (the OpenTelemetry JS SDK records none on the app's histograms).
+   */
   readonly exemplar?: boolean;
 }
 
@@ -214,7 +217,7 @@ export function tablePanel(o: TableOptions): table.PanelBuilder {
   return b;
 }
 
-/** A heatmap of a histogram's buckets (`sum by (le) (rate(..._bucket[...]))`), exemplars shown. */
+/** A heatmap of a histogram's buckets (`sum by (le) (rate(..._bucket[...]))`). */
 export function heatmapPanel(o: PanelCommon): heatmap.PanelBuilder {
   return applyCommon(new heatmap.PanelBuilder(), o, 12, 8)
     .targets(

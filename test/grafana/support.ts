@@ -53,14 +53,16 @@ export interface ExemplarSeries {
 export class PromClient {
   constructor(readonly baseUrl: string) {}
 
+  /** POST with form parameters (what Grafana sends for queries); GET when there are none. */
   private async call<T>(path: string, params: Record<string, string | string[]>): Promise<T> {
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
     }
+    const post = body.size > 0;
     const response = await fetch(`${this.baseUrl}${path}`, {
-      method: "POST",
-      body,
+      method: post ? "POST" : "GET",
+      ...(post ? { body } : {}),
       signal: AbortSignal.timeout(30_000),
     });
     const parsed = (await response.json()) as PromResponse<T>;

@@ -14,6 +14,7 @@ import * as s from "../series";
 import { appVariables } from "../variables";
 
 const FAILED = `${s.label.errorType}!=""`;
+const AGENT_SPANS = `${s.label.operation}="${GEN_AI_OPERATION_INVOKE_AGENT}"`;
 const AGENT_AND_TOOL_SPANS = `${s.label.operation}=~"${GEN_AI_OPERATION_INVOKE_AGENT}|${GEN_AI_OPERATION_EXECUTE_TOOL}"`;
 
 export function agentsDashboard(): dashboard.Dashboard {
@@ -99,20 +100,26 @@ export function agentsDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         title: "Duration by type",
         description:
-          "p50 and p95 agent execution duration by agent type; exemplars open the run's trace in Jaeger.",
+          "p50 and p95 agent execution duration by agent type, and the p95 of the invoke_agent spans, whose dots " +
+          "are exemplars: click one to open the run's trace in Jaeger.",
         unit: "s",
         queries: [
           { expr: quantile(0.5, runs, [t]), legend: `{{${t}}} p50` },
-          { expr: quantile(0.95, runs, [t]), legend: `{{${t}}} p95`, exemplar: true },
+          { expr: quantile(0.95, runs, [t]), legend: `{{${t}}} p95` },
+          {
+            expr: quantile(0.95, SPAN_METRICS.duration, ["span_name"], AGENT_SPANS),
+            legend: "{{span_name}} p95 of spans",
+            exemplar: true,
+          },
         ],
       }),
     )
     .withPanel(
       heatmapPanel({
         title: "Duration distribution",
-        description: "Agent execution duration histogram over time; exemplars link to traces.",
+        description: "Agent execution duration histogram over time (bucket rates).",
         unit: "s",
-        queries: [{ expr: sumBy(["le"], rate(sel(runs.bucket))), exemplar: true }],
+        queries: [{ expr: sumBy(["le"], rate(sel(runs.bucket))) }],
       }),
     )
     .withPanel(

@@ -128,21 +128,27 @@ export function databaseDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         title: "Query duration",
         description:
-          "p50, p95 and p99 database operation duration; exemplars open the query's trace in Jaeger.",
+          "p50, p95 and p99 database operation duration, and the p99 of the database client spans, whose dots are " +
+          "exemplars: click one to open the query's trace in Jaeger.",
         unit: "s",
         queries: [
           { expr: quantile(0.5, q), legend: "p50" },
           { expr: quantile(0.95, q), legend: "p95" },
-          { expr: quantile(0.99, q), legend: "p99", exemplar: true },
+          { expr: quantile(0.99, q), legend: "p99" },
+          {
+            expr: quantile(0.99, SPAN_METRICS.duration, [], DB_SPANS),
+            legend: "p99 of spans",
+            exemplar: true,
+          },
         ],
       }),
     )
     .withPanel(
       heatmapPanel({
         title: "Query duration distribution",
-        description: "Database operation duration histogram over time; exemplars link to traces.",
+        description: "Database operation duration histogram over time (bucket rates).",
         unit: "s",
-        queries: [{ expr: sumBy(["le"], rate(sel(q.bucket))), exemplar: true }],
+        queries: [{ expr: sumBy(["le"], rate(sel(q.bucket))) }],
       }),
     )
     .withPanel(

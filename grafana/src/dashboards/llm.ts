@@ -161,28 +161,36 @@ export function llmDashboard(): dashboard.Dashboard {
     .withPanel(
       timeseriesPanel({
         title: "Latency by provider",
-        description: "p50, p95 and p99 LLM call duration by provider over 5 minutes (recording rule).",
+        description:
+          "p50, p95 and p99 LLM call duration by provider over 5 minutes (recording rule), and the p95 of the LLM " +
+          "client spans, whose dots are exemplars: click one to open the call's trace in Jaeger.",
         unit: "s",
-        queries: [{ expr: `${quantiles}{job=~"$service"}`, legend: `{{${p}}} p{{quantile}}` }],
+        queries: [
+          { expr: `${quantiles}{job=~"$service"}`, legend: `{{${p}}} p{{quantile}}` },
+          {
+            expr: quantile(0.95, SPAN_METRICS.duration, [p], LLM_SPANS),
+            legend: `{{${p}}} p95 of spans`,
+            exemplar: true,
+          },
+        ],
       }),
     )
     .withPanel(
       heatmapPanel({
         title: "Latency distribution",
-        description: "LLM call duration histogram over time; exemplars open the call's trace in Jaeger.",
+        description: "LLM call duration histogram over time (bucket rates).",
         unit: "s",
-        queries: [{ expr: sumBy(["le"], rate(sel(s.genAiDuration.bucket))), exemplar: true }],
+        queries: [{ expr: sumBy(["le"], rate(sel(s.genAiDuration.bucket))) }],
       }),
     )
     .withPanel(
       timeseriesPanel({
         title: "Time to first chunk",
-        description:
-          "Time until the first chunk of a streamed response arrives, p50 and p95 by provider; exemplars link to traces.",
+        description: "Time until the first chunk of a streamed response arrives, p50 and p95 by provider.",
         unit: "s",
         queries: [
           { expr: quantile(0.5, s.genAiTimeToFirstChunk, [p]), legend: `{{${p}}} p50` },
-          { expr: quantile(0.95, s.genAiTimeToFirstChunk, [p]), legend: `{{${p}}} p95`, exemplar: true },
+          { expr: quantile(0.95, s.genAiTimeToFirstChunk, [p]), legend: `{{${p}}} p95` },
         ],
       }),
     )

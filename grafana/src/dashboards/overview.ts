@@ -109,21 +109,27 @@ export function overviewDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         title: "Latency p50 / p95 / p99",
         description:
-          "HTTP request duration quantiles over the chosen instances. The dots are exemplars: click one to open its trace in Jaeger.",
+          "HTTP request duration quantiles over the chosen instances, and the p99 of the server spans from the " +
+          "Collector's span metrics, whose dots are exemplars: click one to open its trace in Jaeger.",
         unit: "s",
         queries: [
           { expr: quantile(0.5, s.httpDuration), legend: "p50" },
           { expr: quantile(0.95, s.httpDuration), legend: "p95" },
-          { expr: quantile(0.99, s.httpDuration), legend: "p99", exemplar: true },
+          { expr: quantile(0.99, s.httpDuration), legend: "p99" },
+          {
+            expr: quantile(0.99, SPAN_METRICS.duration, [], SERVER_SPANS),
+            legend: "p99 of server spans",
+            exemplar: true,
+          },
         ],
       }),
     )
     .withPanel(
       heatmapPanel({
         title: "Latency distribution",
-        description: "HTTP request duration histogram over time (bucket rates); exemplars link to traces.",
+        description: "HTTP request duration histogram over time (bucket rates).",
         unit: "s",
-        queries: [{ expr: sumBy(["le"], rate(sel(s.httpDuration.bucket))), exemplar: true }],
+        queries: [{ expr: sumBy(["le"], rate(sel(s.httpDuration.bucket))) }],
       }),
     )
     .withPanel(

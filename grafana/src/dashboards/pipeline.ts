@@ -15,6 +15,14 @@ const COLLECTOR_SCOPE = `instance=~"$collector"`;
 const c = (metric: string, extra = ""): string => sel(metric, extra, COLLECTOR_SCOPE);
 const unscoped = (metric: string, extra = ""): string => sel(metric, extra, "");
 
+/**
+ * Failed items per second by exporter, 0 for an exporter that has sent but never failed: the Collector creates
+ * its send_failed series only at the first failure, so a healthy pipeline has none.
+ */
+function zeroFilled(failed: string, sent: string): string {
+  return `${sumBy(["exporter"], rate(c(failed)))} or ${sumBy(["exporter"], rate(c(sent)))} * 0`;
+}
+
 function collectorVariable(): dashboard.QueryVariableBuilder {
   return new dashboard.QueryVariableBuilder("collector")
     .label("Collector")
@@ -121,11 +129,11 @@ export function pipelineDashboard(): dashboard.Dashboard {
         width: 8,
         queries: [
           {
-            expr: sumBy(["exporter"], rate(c(COLLECTOR.exporterSendFailedSpans))),
+            expr: zeroFilled(COLLECTOR.exporterSendFailedSpans, COLLECTOR.exporterSentSpans),
             legend: "spans {{exporter}}",
           },
           {
-            expr: sumBy(["exporter"], rate(c(COLLECTOR.exporterSendFailedMetricPoints))),
+            expr: zeroFilled(COLLECTOR.exporterSendFailedMetricPoints, COLLECTOR.exporterSentMetricPoints),
             legend: "metric points {{exporter}}",
           },
         ],

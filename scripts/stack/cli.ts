@@ -10,6 +10,8 @@
  * Run dir: $PROCODE_STACK_DIR or <repo>/.run/stack; logs in <run dir>/logs/<service>.log; PostgreSQL data
  * persists in <run dir>/postgres/data. `up` records each server's PID and process start time in
  * <run dir>/stack.json, so `down` signals those processes and nothing else (a reused PID does not match).
+ * Alertmanager: its secret files (alertmanager/alertmanager.yml lists them) are read from $ALERTMANAGER_SECRETS_DIR,
+ * default <repo>/.run/alertmanager/secrets - the directory compose.yaml mounts.
  * Sentry: when SENTRY_OTLP_TRACES_ENDPOINT, SENTRY_OTLP_LOGS_ENDPOINT and SENTRY_OTLP_PUBLIC_KEY are all set,
  * the Collector also loads otel-collector/sentry.yaml.
  */
@@ -109,6 +111,10 @@ async function up(args: readonly string[]): Promise<number> {
   const record: StackFile = { runDir: dir, services: [] };
   writeStackFile(record);
   const sentry = sentryFromEnv();
+  // The same directory compose.yaml mounts at /etc/alertmanager/secrets (see alertmanager/alertmanager.yml).
+  const secrets = SERVICES.alertmanager.secrets;
+  const secretsDir = secrets ? (process.env[secrets.env] ?? join(repoRoot(), secrets.default)) : undefined;
+  if (secretsDir !== undefined && services.includes("alertmanager")) ensureDir(secretsDir);
   let stack: Stack;
   try {
     stack = await startStack({
@@ -118,6 +124,7 @@ async function up(args: readonly string[]): Promise<number> {
       dieWithParent: false,
       postgres: { durable: true, dataDir: join(dir, "postgres", "data") },
       ...(sentry ? { collector: { sentry } } : {}),
+      ...(secretsDir !== undefined ? { alertmanager: { secretsDir } } : {}),
       onStarted(name, pid, ports) {
         const startTime = processStartTime(pid);
         if (startTime === undefined) return;
@@ -142,6 +149,11 @@ async function up(args: readonly string[]): Promise<number> {
   }
   console.log(`stack: up; logs in ${stack.logDir}`);
   printEndpoints(stack);
+  if (stack.alertmanager && secretsDir !== undefined) {
+    console.log(
+      `  Alertmanager reads its notification secrets from ${secretsDir} (see alertmanager/alertmanager.yml)`,
+    );
+  }
   return 0;
 }
 

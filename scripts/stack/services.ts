@@ -50,6 +50,11 @@ export interface ServiceDefinition {
   configFiles: readonly { path: string; optional?: boolean }[];
   /** Behaviour flags the native runner passes and compose.yaml's `command` must pass too. */
   flags: readonly string[];
+  /**
+   * A directory of secret files the committed config reads at `target` (outside the repository): compose.yaml
+   * mounts `${env:-default}` there; the native runner rewrites `target` to the same directory.
+   */
+  secrets?: { target: string; env: string; default: string };
 }
 
 export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
@@ -115,6 +120,11 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceDefinition>> = {
     configFiles: [{ path: "alertmanager/alertmanager.yml" }, { path: "alertmanager/templates/" }],
     // An empty cluster address turns the gossip cluster (and its port 9094) off: one Alertmanager.
     flags: ["--cluster.listen-address="],
+    secrets: {
+      target: "/etc/alertmanager/secrets",
+      env: "ALERTMANAGER_SECRETS_DIR",
+      default: ".run/alertmanager/secrets",
+    },
   },
   collector: {
     name: "collector",

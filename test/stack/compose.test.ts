@@ -105,6 +105,21 @@ describe("compose.yaml agrees with the native runner", () => {
         }
       });
 
+      it("mounts the secrets directory where the config reads it, from the runner's directory", () => {
+        const secrets = definition.secrets;
+        const mounted = (service.volumes ?? []).filter((v) => v.startsWith("${"));
+        if (secrets === undefined) {
+          assert.deepEqual(mounted, []);
+          return;
+        }
+        assert.deepEqual(mounted, [`\${${secrets.env}:-./${secrets.default}}:${secrets.target}:ro`]);
+        const config = definition.configFiles[0];
+        assert.ok(
+          config && read(config.path).includes(`${secrets.target}/`),
+          `${config?.path} reads ${secrets.target}`,
+        );
+      });
+
       it("passes the runner's behaviour flags", () => {
         for (const flag of definition.flags) assert.ok(service.command?.includes(flag), `${name}: ${flag}`);
       });

@@ -10,6 +10,7 @@ import { SPAN_METRICS } from "../external-series";
 import { traceSearchLink } from "../links";
 import { heatmapPanel, row, statPanel, timeseriesPanel } from "../panels";
 import { quantile, rate, sel, successPercent, sumBy } from "../promql";
+import { rule } from "../recording-rules";
 import * as s from "../series";
 import { appVariables } from "../variables";
 
@@ -20,6 +21,7 @@ const AGENT_AND_TOOL_SPANS = `${s.label.operation}=~"${GEN_AI_OPERATION_INVOKE_A
 export function agentsDashboard(): dashboard.Dashboard {
   const t = s.label.agentType;
   const runs = s.agentDuration;
+  const errorRatio = rule("job_agent_type:agent_execution_errors:ratio_rate5m");
 
   const b = dashboardBuilder(
     "procode-agents",
@@ -40,16 +42,14 @@ export function agentsDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       statPanel({
-        title: "Success rate",
-        description: "Share of agent executions that finished without an error.",
+        title: "Success rate (worst type)",
+        description:
+          "Share of the executions of the worst agent type that finished without an error over 5 minutes " +
+          "(recording rule job_agent_type:agent_execution_errors:ratio_rate5m, what the agent alerts evaluate).",
         unit: "percent",
         decimals: 1,
         thresholds: [],
-        queries: [
-          {
-            expr: successPercent(sumBy([], rate(sel(runs.count, FAILED))), sumBy([], rate(sel(runs.count)))),
-          },
-        ],
+        queries: [{ expr: `100 * (1 - max(${errorRatio}{job=~"$service"}))` }],
       }),
     )
     .withPanel(
@@ -80,10 +80,13 @@ export function agentsDashboard(): dashboard.Dashboard {
     .withPanel(
       timeseriesPanel({
         title: "Success rate by type",
-        description: "Share of each agent type's executions that finished without an error.",
+        description:
+          "Share of each agent type's executions that finished without an error over 5 minutes (recording rule; " +
+          "100 % where a type had no failures), and over the chosen instances at the dashboard's resolution.",
         unit: "percent",
         max: 100,
         queries: [
+          { expr: `100 * (1 - ${errorRatio}{job=~"$service"})`, legend: `{{job}} {{${t}}} (5m)` },
           {
             expr: successPercent(
               sumBy([t], rate(sel(runs.count, FAILED))),

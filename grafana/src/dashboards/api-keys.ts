@@ -6,6 +6,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { dashboardBuilder, finalize } from "../dashboard";
 import { barGaugePanel, row, statPanel, tablePanel, timeseriesPanel } from "../panels";
 import { increase, percentOf, rate, sel, sumBy } from "../promql";
+import { rule } from "../recording-rules";
 import * as s from "../series";
 import { appVariables } from "../variables";
 
@@ -53,11 +54,13 @@ export function apiKeysDashboard(): dashboard.Dashboard {
     )
     .withPanel(
       statPanel({
-        title: "Rate-limit hits in range",
+        title: "Rate-limit hits (5m)",
         description:
-          "Requests refused by a per-minute rate limit or the monthly quota over the dashboard's time range.",
+          "Requests refused by a per-minute rate limit or the monthly quota over the last 5 minutes, worst service: " +
+          "what RateLimitSpike evaluates (recording rule job:rate_limit_exceeded:increase5m).",
         unit: "short",
-        queries: [{ expr: sumBy([], increase(sel(s.rateLimitExceeded))) }],
+        thresholds: [[100, "red"]],
+        queries: [{ expr: `max(${rule("job:rate_limit_exceeded:increase5m")}{job=~"$service"})` }],
       }),
     )
     .withPanel(
@@ -82,10 +85,16 @@ export function apiKeysDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         title: "Requests by outcome",
         description:
-          "Requests per second by API key status: accepted, invalid, revoked, rate_limited, over_quota.",
+          "Requests per second over 5 minutes by API key status: accepted, invalid, revoked, rate_limited, " +
+          "over_quota (recording rule).",
         unit: "reqps",
         stack: true,
-        queries: [{ expr: sumBy([status], rate(sel(req))), legend: `{{${status}}}` }],
+        queries: [
+          {
+            expr: `sum by (${status}) (${rule("job_api_key_status:api_key_requests:rate5m")}{job=~"$service"})`,
+            legend: `{{${status}}}`,
+          },
+        ],
       }),
     );
 
@@ -114,7 +123,12 @@ export function apiKeysDashboard(): dashboard.Dashboard {
         min: 0,
         max: 100,
         thresholds: QUOTA_THRESHOLDS,
-        queries: [{ expr: `sort_desc(max by (${org}) (${sel(s.quotaUsage)}))`, legend: `{{${org}}}` }],
+        queries: [
+          {
+            expr: `sort_desc(max by (${org}) (${rule("job_organization_id:quota_usage_percent:max")}{job=~"$service"}))`,
+            legend: `{{${org}}}`,
+          },
+        ],
       }),
     );
 

@@ -15,6 +15,12 @@ import { appVariables } from "../variables";
 const SERVER_SPANS = `span_kind="SPAN_KIND_SERVER"`;
 const FIVE_XX = `${s.label.status}=~"5.."`;
 
+/** SLI error ratio over `window` divided by the SLO's error budget (recording rules of slo.yml). */
+function burnRate(window: "5m" | "1h"): string {
+  const sli = rule(`job_slo:sli_error:ratio_rate${window}`);
+  return `${sli}{job=~"$service"} / on (slo) group_left () ${rule("slo:error_budget:ratio")}`;
+}
+
 export function overviewDashboard(): dashboard.Dashboard {
   const requests = rule("job:http_server_requests:rate5m");
   const errorRatio = rule("job:http_server_requests_5xx:ratio_rate5m");
@@ -152,6 +158,37 @@ export function overviewDashboard(): dashboard.Dashboard {
           "HTTP requests per second per service from the recording rule the alerts use (5-minute window).",
         unit: "reqps",
         queries: [{ expr: `${requests}{job=~"$service"}`, legend: "{{job}}" }],
+      }),
+    );
+
+  b.withRow(row("Service level objectives"))
+    .withPanel(
+      statPanel({
+        title: "Error budget burn (1h), worst SLO",
+        description:
+          "How fast the worst SLO spends its error budget over the last hour: 1 spends exactly the budget over the " +
+          "SLO window, 14.4 pages (the multi-window burn-rate alerts of prometheus/rules/slo.yml).",
+        unit: "x",
+        decimals: 2,
+        thresholds: [
+          [1, "orange"],
+          [14.4, "red"],
+        ],
+        queries: [{ expr: `max(${burnRate("1h")})` }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Error budget burn rate by SLO",
+        description:
+          "Error ratio of each SLO's indicator divided by its error budget (1 − objective), over 5 minutes and 1 hour.",
+        unit: "x",
+        width: 18,
+        height: 4,
+        queries: [
+          { expr: burnRate("5m"), legend: "{{job}} {{slo}} 5m" },
+          { expr: burnRate("1h"), legend: "{{job}} {{slo}} 1h" },
+        ],
       }),
     );
 

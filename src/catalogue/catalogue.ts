@@ -129,14 +129,12 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
     "database",
     i.DB_CLIENT_OPERATION_DURATION,
     `${p(i.DB_CLIENT_OPERATION_DURATION)}_bucket`,
-    "instrumentation-pg",
   ),
   e(
     "db_errors_total",
     "database",
     i.DB_CLIENT_OPERATION_DURATION,
     `${p(i.DB_CLIENT_OPERATION_DURATION)}_count{error_type!=""}`,
-    "instrumentation-pg",
   ),
 
   e("cache_operations_total", "cache", i.CACHE_OPERATIONS, p(i.CACHE_OPERATIONS)),

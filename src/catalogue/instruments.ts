@@ -183,7 +183,7 @@ export const DB_CLIENT_OPERATION_DURATION = spec({
   name: sc.METRIC_DB_CLIENT_OPERATION_DURATION,
   kind: "histogram",
   unit: "s",
-  description: "Duration of database client operations (recorded by the pg instrumentation).",
+  description: "Duration of database client operations; error.type is the SQLSTATE code of a failed query.",
   attributes: [
     sc.ATTR_DB_SYSTEM_NAME,
     sc.ATTR_DB_OPERATION_NAME,
@@ -311,11 +311,11 @@ export const OWN_INSTRUMENTS: readonly InstrumentSpec[] = [
   APP_INFO,
   HEALTH_CHECK_STATUS,
   HEALTH_CHECK_DURATION,
+  DB_CLIENT_OPERATION_DURATION,
 ];
 
 /** Instruments another library creates in-process, under views this library still applies. */
 export const INSTRUMENTATION_INSTRUMENTS: readonly InstrumentSpec[] = [
-  DB_CLIENT_OPERATION_DURATION,
   DB_CLIENT_CONNECTION_COUNT,
   DB_CLIENT_CONNECTION_MAX,
   DB_CLIENT_CONNECTION_PENDING_REQUESTS,

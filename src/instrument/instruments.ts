@@ -33,6 +33,7 @@ export interface Instruments {
   readonly apiKeyRequests: Counter;
   readonly rateLimitExceeded: Counter;
   readonly quotaUsage: Gauge;
+  readonly dbDuration: Histogram;
 }
 
 const histogram = (m: Meter, s: InstrumentSpec): Histogram =>
@@ -67,6 +68,7 @@ export function createInstruments(m: Meter): Instruments {
     apiKeyRequests: counter(m, spec.API_KEY_REQUESTS),
     rateLimitExceeded: counter(m, spec.RATE_LIMIT_EXCEEDED),
     quotaUsage: gauge(m, spec.QUOTA_USAGE),
+    dbDuration: histogram(m, spec.DB_CLIENT_OPERATION_DURATION),
   };
 }
 

@@ -5,6 +5,7 @@ import { formatIssue } from "../config/env";
 import { startInternalServer } from "../hono/internal-server";
 import { setCaptureContent } from "../instrument/settings";
 import { getLifecycle } from "../lifecycle";
+import { initSentry } from "../sentry/init";
 import { LIBRARY_NAME } from "../version";
 import { getActiveSdk, setActiveSdk } from "./active";
 import { createSdk, type Sdk } from "./create-sdk";
@@ -72,7 +73,12 @@ export function start(): Sdk | undefined {
     sdk.start();
     setActiveSdk(sdk);
     setCaptureContent(config.captureContent);
-    getLifecycle().onShutdown("flush", "opentelemetry", () => sdk.shutdown());
+    const sentry = initSentry(config);
+    // Sentry first: what it cannot deliver is counted on a metric that the SDK's shutdown then exports.
+    getLifecycle().onShutdown("flush", "opentelemetry", async () => {
+      await sentry?.flushForShutdown();
+      await sdk.shutdown();
+    });
     installSignalHandlers(config);
     if (config.internal.port !== undefined) {
       startInternalServer(config.internal.host, config.internal.port, config.metrics.endpoint).catch(

@@ -1,0 +1,291 @@
+/**
+ * The OpenAI and Anthropic adapters - the official clients - against a local server that speaks the two APIs'
+ * HTTP shapes (POST /v1/chat/completions, POST /v1/messages, GET /v1/models): what they send, how answers map,
+ * how failures are classified, and the GenAI span the LLM client records.
+ */
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { AnthropicProvider } from "../../service/llm/anthropic";
+import { LlmCallError, LlmClient } from "../../service/llm/client";
+import { OpenAiProvider } from "../../service/llm/openai";
+import type { LlmProvider } from "../../service/llm/types";
+import { parseAnswer } from "../../service/pipeline";
+import { startTestSdk, type TestSdk } from "../support/in-memory-sdk";
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: Record<string, unknown> | undefined;
+}
+
+type Behaviour = "ok" | "rate_limit" | "server_error" | "slow" | "garbage" | "no_usage";
+
+class FakeLlmServer {
+  readonly seen: Seen[] = [];
+  behaviour: Behaviour = "ok";
+  private server: Server | undefined;
+  url = "";
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    this.seen.push({
+      method: req.method ?? "",
+      path,
+      headers: req.headers,
+      body: raw ? JSON.parse(raw) : undefined,
+    });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+    };
+    if (path === "/v1/models") {
+      json(200, {
+        object: "list",
+        data: [{ id: "gpt-4o-mini", object: "model", type: "model" }],
+        has_more: false,
+      });
+      return;
+    }
+    const anthropic = path === "/v1/messages";
+    switch (this.behaviour) {
+      case "rate_limit":
+        json(
+          429,
+          anthropic
+            ? {
+                type: "error",
+                error: {
+                  type: "rate_limit_error",
+                  message: "Number of requests has exceeded your rate limit",
+                },
+              }
+            : { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } },
+          { "retry-after": "1" },
+        );
+        return;
+      case "server_error":
+        json(
+          500,
+          anthropic
+            ? { type: "error", error: { type: "api_error", message: "Internal server error" } }
+            : { error: { message: "The server had an error", type: "server_error" } },
+        );
+        return;
+      case "slow":
+        await new Promise((r) => setTimeout(r, 2_000));
+        break;
+      case "garbage":
+        res.writeHead(200, { "content-type": "application/json" }).end('{"id": "chatcmpl-1", "choices": [');
+        return;
+      default:
+        break;
+    }
+    if (res.writableEnded || res.destroyed) return;
+    const usage = this.behaviour === "no_usage" ? undefined : true;
+    if (anthropic) {
+      json(200, {
+        id: "msg_01XFDUDYJgAACzvnptvVoYEL",
+        type: "message",
+        role: "assistant",
+        model: "claude-haiku-4-5-20251001",
+        content: [{ type: "text", text: "Your balance is 12.34 USD." }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        ...(usage ? { usage: { input_tokens: 21, output_tokens: 9 } } : {}),
+      });
+    } else {
+      json(200, {
+        id: "chatcmpl-abc123",
+        object: "chat.completion",
+        created: 1_700_000_000,
+        model: "gpt-4o-mini-2024-07-18",
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: "Your balance is 12.34 USD.", refusal: null },
+            logprobs: null,
+            finish_reason: "stop",
+          },
+        ],
+        ...(usage ? { usage: { prompt_tokens: 19, completion_tokens: 8, total_tokens: 27 } } : {}),
+      });
+    }
+  }
+}
+
+const MESSAGES = [
+  { role: "system", content: "You are the ProCode assistant." },
+  { role: "user", content: "What is my balance?" },
+] as const;
+
+describe("LLM adapters against a local server speaking the providers' HTTP APIs", () => {
+  const server = new FakeLlmServer();
+  let sdk: TestSdk;
+  before(async () => {
+    await server.start();
+    sdk = startTestSdk();
+  });
+  after(async () => {
+    await sdk.shutdown();
+    await server.stop();
+  });
+  beforeEach(() => {
+    server.behaviour = "ok";
+    server.seen.length = 0;
+    sdk.spans.reset();
+  });
+
+  const providers = (): { name: string; model: string; make: (timeoutMs?: number) => LlmProvider }[] => [
+    {
+      name: "openai",
+      model: "gpt-4o-mini",
+      make: (timeoutMs = 1_000) =>
+        new OpenAiProvider({
+          apiKey: "sk-test-openai",
+          baseUrl: `${server.url}/v1`,
+          timeoutMs,
+          maxRetries: 0,
+        }),
+    },
+    {
+      name: "anthropic",
+      model: "claude-haiku-4-5",
+      make: (timeoutMs = 1_000) =>
+        new AnthropicProvider({ apiKey: "sk-ant-test", baseUrl: server.url, timeoutMs, maxRetries: 0 }),
+    },
+  ];
+
+  it("OpenAI: sends a Chat Completions request and maps the answer", async () => {
+    const p = providers()[0];
+    assert.ok(p);
+    const client = new LlmClient(p.make(), { timeoutMs: 1_000, maxOutputTokens: 64 });
+    const { completion, value } = await client.chat({
+      model: p.model,
+      messages: MESSAGES,
+      temperature: 0.2,
+      parse: parseAnswer,
+    });
+    assert.equal(value, "Your balance is 12.34 USD.");
+    assert.deepEqual(completion, {
+      content: "Your balance is 12.34 USD.",
+      inputTokens: 19,
+      outputTokens: 8,
+      responseModel: "gpt-4o-mini-2024-07-18",
+      responseId: "chatcmpl-abc123",
+      finishReason: "stop",
+    });
+    const req = server.seen[0];
+    assert.equal(req?.method, "POST");
+    assert.equal(req?.path, "/v1/chat/completions");
+    assert.equal(req?.headers.authorization, "Bearer sk-test-openai");
+    assert.deepEqual(req?.body, {
+      model: "gpt-4o-mini",
+      messages: MESSAGES,
+      max_completion_tokens: 64,
+      temperature: 0.2,
+    });
+  });
+
+  it("Anthropic: sends a Messages request (system apart) and maps the answer", async () => {
+    const p = providers()[1];
+    assert.ok(p);
+    const client = new LlmClient(p.make(), { timeoutMs: 1_000, maxOutputTokens: 64 });
+    const { completion } = await client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer });
+    assert.deepEqual(completion, {
+      content: "Your balance is 12.34 USD.",
+      inputTokens: 21,
+      outputTokens: 9,
+      responseModel: "claude-haiku-4-5-20251001",
+      responseId: "msg_01XFDUDYJgAACzvnptvVoYEL",
+      finishReason: "end_turn",
+    });
+    const req = server.seen[0];
+    assert.equal(req?.path, "/v1/messages");
+    // The pinned SDK (1.14) sends the API key as a bearer token (earlier versions used X-Api-Key).
+    assert.ok(
+      req?.headers["x-api-key"] === "sk-ant-test" || req?.headers.authorization === "Bearer sk-ant-test",
+      "the API key is sent",
+    );
+    assert.ok(req?.headers["anthropic-version"], "anthropic-version header sent");
+    assert.deepEqual(req?.body, {
+      model: "claude-haiku-4-5",
+      max_tokens: 64,
+      system: "You are the ProCode assistant.",
+      messages: [{ role: "user", content: "What is my balance?" }],
+    });
+  });
+
+  it("records the GenAI client span with the conventions' attributes", async () => {
+    const p = providers()[0];
+    assert.ok(p);
+    await new LlmClient(p.make(), { timeoutMs: 1_000, maxOutputTokens: 64 }).chat({
+      model: p.model,
+      messages: MESSAGES,
+      parse: parseAnswer,
+    });
+    const spans = sdk.spans.getFinishedSpans();
+    const span = spans.find((s) => s.name === "chat gpt-4o-mini");
+    assert.ok(span, `spans: ${spans.map((s) => s.name).join(", ")}`);
+    assert.equal(span.kind, 2); // CLIENT
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(span.attributes).filter(([k]) => k.startsWith("gen_ai."))),
+      {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.request.max_tokens": 64,
+        "gen_ai.request.temperature": 0,
+        "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+        "gen_ai.response.id": "chatcmpl-abc123",
+        "gen_ai.response.finish_reasons": ["stop"],
+        "gen_ai.usage.input_tokens": 19,
+        "gen_ai.usage.output_tokens": 8,
+      },
+    );
+    assert.ok(!("gen_ai.input.messages" in span.attributes), "content capture is off by default");
+  });
+
+  for (const [behaviour, type] of [
+    ["rate_limit", "rate_limit"],
+    ["server_error", "server_error"],
+    ["slow", "timeout"],
+    ["garbage", "malformed_response"],
+    ["no_usage", "malformed_response"],
+  ] as const) {
+    it(`classifies a ${behaviour} answer as ${type} for both providers`, async () => {
+      for (const p of providers()) {
+        server.behaviour = behaviour;
+        const client = new LlmClient(p.make(300), { timeoutMs: 300, maxOutputTokens: 64 });
+        await assert.rejects(
+          client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer }),
+          (e: unknown) => e instanceof LlmCallError && e.errorType === type,
+          `${p.name} ${behaviour}`,
+        );
+      }
+    });
+  }
+
+  it("probes with GET /v1/models (no paid completion)", async () => {
+    for (const p of providers()) await p.make().probe(AbortSignal.timeout(1_000));
+    assert.deepEqual(
+      server.seen.map((s) => `${s.method} ${s.path}`),
+      ["GET /v1/models", "GET /v1/models"],
+    );
+  });
+});

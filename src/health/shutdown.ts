@@ -11,6 +11,7 @@
  * Attach before the server receives traffic: requests that started earlier are not counted.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
+import type { Http2SecureServer, Http2Server } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import { getLifecycle, type Lifecycle } from "../lifecycle";
 
@@ -35,10 +36,20 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Accepts what @hono/node-server's `serve()` returns; only HTTP/1 servers (http, https) can be drained
+ * request by request, an HTTP/2 server is refused with a TypeError.
+ */
 export function drainServerOnShutdown(
-  server: HttpServer | HttpsServer,
+  anyServer: HttpServer | HttpsServer | Http2Server | Http2SecureServer,
   opts: ServerShutdownOptions = {},
 ): ServerShutdownHandle {
+  if (!("closeIdleConnections" in anyServer) || typeof anyServer.closeIdleConnections !== "function") {
+    throw new TypeError(
+      "drainServerOnShutdown: an http or https server is required (HTTP/2 is not supported)",
+    );
+  }
+  const server: HttpServer | HttpsServer = anyServer;
   const lifecycle = opts.lifecycle ?? getLifecycle();
   const name = opts.name ?? "http-server";
   const acceptDelayMs = opts.acceptDelayMs ?? 0;

@@ -4,6 +4,7 @@
  * flush phase runs after the drain, and a request that never ends cannot hold shutdown beyond its bound.
  */
 import assert from "node:assert/strict";
+import { createServer as createHttp2Server } from "node:http2";
 import { describe, test } from "node:test";
 import { Hono } from "hono";
 import { createHealthApp, drainServerOnShutdown, HealthMonitor } from "../../src/health";
@@ -114,6 +115,13 @@ describe("drainServerOnShutdown", () => {
     } finally {
       await served.close().catch(() => undefined);
     }
+  });
+
+  test("an HTTP/2 server is refused with a clear error", () => {
+    assert.throws(
+      () => drainServerOnShutdown(createHttp2Server(), { lifecycle: new Lifecycle() }),
+      /HTTP\/2 is not supported/,
+    );
   });
 
   test("detach removes the hooks", async () => {

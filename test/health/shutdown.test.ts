@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { Hono } from "hono";
 import { createHealthApp, drainServerOnShutdown, HealthMonitor } from "../../src/health";
 import { Lifecycle } from "../../src/lifecycle";
-import { eventually, get, RawConnection, serveApp, sleep } from "./support";
+import { eventually, get, RawConnection, serveApp } from "./support";
 
 function appWith(lifecycle: Lifecycle, gate: Promise<void>, monitor: HealthMonitor): Hono {
   const app = new Hono();
@@ -28,9 +28,10 @@ describe("drainServerOnShutdown", () => {
     let open: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const served = await serveApp(appWith(lifecycle, gate, monitor));
+    // A long accept window: the requests below must reach the server before it stops accepting, whatever the load.
     const handle = drainServerOnShutdown(served.server, {
       lifecycle,
-      acceptDelayMs: 400,
+      acceptDelayMs: 2000,
       drainTimeoutMs: 10_000,
     });
     const order: string[] = [];
@@ -65,7 +66,7 @@ describe("drainServerOnShutdown", () => {
       assert.match(onReused.head, /connection: close/i);
       await eventually("the reused connection closed", () => reused.closed);
 
-      await sleep(500); // past acceptDelayMs: the listener is closed and idle connections with it
+      // Past acceptDelayMs: the listener is closed and idle connections with it.
       await eventually("the idle keep-alive connection closed", () => idle.closed);
       assert.equal(served.server.listening, false);
       assert.deepEqual(order, [], "nothing flushed while a request is in flight");

@@ -51,4 +51,7 @@ const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info
   process.stdout.write(`listening ${info.port}\n`);
   void monitor.whenComplete().then(() => lifecycle.markReady());
 });
-drainServerOnShutdown(server, { acceptDelayMs: 200, drainTimeoutMs: 5000 });
+drainServerOnShutdown(server, {
+  acceptDelayMs: Number(process.env.ACCEPT_DELAY_MS ?? 200),
+  drainTimeoutMs: 5000,
+});

@@ -1,11 +1,11 @@
 /**
  * Wires an http.Server into the process lifecycle's shutdown (starting -> ready -> draining -> stopped):
  *
- * - "drain" phase: readiness is already 503 (the lifecycle turned to draining). The server keeps accepting
- *   for `acceptDelayMs` (so load balancers see the 503 and stop sending before connections are refused),
- *   then stops listening, closes idle keep-alive connections, answers requests that still arrive on open
- *   connections with `Connection: close`, and waits for in-flight requests to finish, at most
- *   `drainTimeoutMs` (keep it below the shutdown timeout, so the telemetry flush that follows has time).
+ * - "drain" phase: readiness is already 503 (the lifecycle turned to draining). Responses from now on carry
+ *   `Connection: close`. The server keeps accepting for `acceptDelayMs` (so load balancers see the 503 and
+ *   stop sending before connections are refused), then stops listening, closes idle keep-alive connections
+ *   and waits for in-flight requests to finish. The whole phase takes at most `drainTimeoutMs`: keep it
+ *   below PROCODE_SHUTDOWN_TIMEOUT_MS, so the telemetry flush that follows has time.
  * - "close" phase (after the telemetry flush): whatever connection is left is destroyed.
  *
  * Attach before the server receives traffic: requests that started earlier are not counted.
@@ -19,9 +19,9 @@ export interface ServerShutdownOptions {
   readonly lifecycle?: Lifecycle;
   /** Names the hooks in shutdown failures (default "http-server"). */
   readonly name?: string;
-  /** Keep accepting new connections this long after shutdown begins (default 0). */
+  /** Keep accepting new connections this long after shutdown begins (default 0; at most drainTimeoutMs). */
   readonly acceptDelayMs?: number;
-  /** Longest wait for in-flight requests (default 10,000 ms). */
+  /** Longest the drain takes in all, accept delay included (default 3,000 ms: below the 5 s shutdown default). */
   readonly drainTimeoutMs?: number;
 }
 
@@ -53,9 +53,9 @@ export function drainServerOnShutdown(
   const lifecycle = opts.lifecycle ?? getLifecycle();
   const name = opts.name ?? "http-server";
   const acceptDelayMs = opts.acceptDelayMs ?? 0;
-  const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
-  if (!(acceptDelayMs >= 0) || !(drainTimeoutMs >= 0)) {
-    throw new RangeError("drainServerOnShutdown: acceptDelayMs and drainTimeoutMs must be >= 0");
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 3000;
+  if (!(acceptDelayMs >= 0) || !(drainTimeoutMs >= 0) || acceptDelayMs > drainTimeoutMs) {
+    throw new RangeError("drainServerOnShutdown: need 0 <= acceptDelayMs <= drainTimeoutMs");
   }
 
   let inFlight = 0;
@@ -79,6 +79,7 @@ export function drainServerOnShutdown(
   server.prependListener("request", onRequest);
 
   const drain = async (): Promise<void> => {
+    const deadline = Date.now() + drainTimeoutMs;
     draining = true;
     if (acceptDelayMs > 0) await delay(acceptDelayMs);
     closing = true;
@@ -93,7 +94,7 @@ export function drainServerOnShutdown(
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, drainTimeoutMs);
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
     });
     await Promise.race([requestsDone.then(() => closed), timeout]);
     clearTimeout(timer);

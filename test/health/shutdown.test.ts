@@ -118,6 +118,19 @@ describe("drainServerOnShutdown", () => {
     }
   });
 
+  test("an accept delay longer than the drain bound is refused", async () => {
+    const monitor = new HealthMonitor({ checks: [], intervalMs: 60_000, timeoutMs: 100, lifecycle: false });
+    const served = await serveApp(appWith(new Lifecycle(), Promise.resolve(), monitor));
+    try {
+      assert.throws(
+        () => drainServerOnShutdown(served.server, { lifecycle: new Lifecycle(), acceptDelayMs: 5000 }),
+        /acceptDelayMs <= drainTimeoutMs/,
+      );
+    } finally {
+      await served.close();
+    }
+  });
+
   test("an HTTP/2 server is refused with a clear error", () => {
     assert.throws(
       () => drainServerOnShutdown(createHttp2Server(), { lifecycle: new Lifecycle() }),

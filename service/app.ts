@@ -10,9 +10,8 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@procode/observability";
 import { observabilityMiddleware } from "@procode/observability/hono";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { ApiKeyStore } from "./auth/api-keys";
-import { authenticate } from "./auth/authenticate";
+import { apiKeyGate } from "./auth/authenticate";
 import type { QuotaStore } from "./auth/quota";
 import type { SlidingWindowRateLimiter } from "./auth/rate-limiter";
 import type { ServiceConfig } from "./config";
@@ -88,6 +87,30 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const tooLarge = (max: number): ApiError =>
+  new ApiError(413, "body_too_large", `The body must be at most ${max} bytes.`);
+
+/** The body as text, refused (413) past `max` bytes: by Content-Length at once, else while streaming. */
+export async function readBodyLimited(req: Request, max: number): Promise<string> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > max) throw tooLarge(max);
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, logger } = deps;
@@ -140,23 +163,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
-  const gate = authenticate({ keys: deps.keys, limiter: deps.limiter, quotas: deps.quotas, refuse: respond });
-  const limit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: (c) =>
-      respond(
-        c as Context<AppEnv>,
-        new ApiError(413, "body_too_large", `The body must be at most ${config.maxBodyBytes} bytes.`),
-      ),
-  });
+  const gate = apiKeyGate({ keys: deps.keys, limiter: deps.limiter, quotas: deps.quotas, refuse: respond });
 
-  app.post("/api/chat", gate, limit, async (c) => {
+  app.post("/api/chat", async (c) => {
     try {
+      const refused = await gate(c);
+      if (refused !== undefined) return refused;
       const type = c.req.header("content-type") ?? "";
       if (!/^application\/json\b/i.test(type)) {
         throw new ApiError(415, "unsupported_media_type", "Send the body as application/json.");
       }
-      const text = await c.req.text();
+      const text = await readBodyLimited(c.req.raw, config.maxBodyBytes);
       let body: unknown;
       try {
         body = JSON.parse(text);

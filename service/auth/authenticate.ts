@@ -5,7 +5,7 @@
  * check updates quota.usage.
  */
 import { recordApiKeyRequest, recordQuotaUsage, recordRateLimitExceeded } from "@procode/observability";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../context";
 import { ApiError } from "../errors";
 import type { ApiKeyStore } from "./api-keys";
@@ -31,8 +31,13 @@ export function presentedKey(c: Context): string | undefined {
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="procode"' };
 
-export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+/**
+ * Returns the refusal, or undefined after storing the key record in `c.var.apiKey`. A function the route
+ * handler calls rather than a Hono middleware: a response given by route middleware is indistinguishable,
+ * for the telemetry middleware, from "no route matched" (it would lose http.route on every refusal).
+ */
+export function apiKeyGate(deps: AuthDeps): (c: Context<AppEnv>) => Promise<Response | undefined> {
+  return async (c) => {
     const key = presentedKey(c);
     if (key === undefined) {
       recordApiKeyRequest({ organizationId: "unknown", apiKeyId: "none", status: "invalid" });
@@ -107,6 +112,6 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<AppEnv> {
     c.header("x-ratelimit-limit", String(rate.limit));
     c.header("x-ratelimit-remaining", String(rate.remaining));
     c.set("apiKey", record);
-    await next();
+    return undefined;
   };
 }

@@ -147,13 +147,14 @@ export async function chat(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-  key: string | undefined = "pk_demo_acme_prod_7f3c9a1e5b2d4f60",
+  /** null: no key at all. */
+  key: string | null = "pk_demo_acme_prod_7f3c9a1e5b2d4f60",
 ): Promise<ChatResult> {
   const res = await fetch(`${url}/api/chat`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
       ...headers,
     },
     body: typeof body === "string" ? body : JSON.stringify(body),

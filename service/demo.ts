@@ -5,15 +5,15 @@
  *   1. PostgreSQL: a private server from the Debian package (its own data directory in a temp run dir, a
  *      free port) through scripts/stack/postgres.ts - the demo's embedded database (see service/README.md,
  *      "Database", for why not an in-process one);
- *   2. with --stack: the telemetry backends (Jaeger, Alertmanager, Collector, Prometheus) through
- *      scripts/stack/stack.ts; without it the service serves its own /metrics on the internal port;
+ *   2. the telemetry backends (Jaeger, Alertmanager, Collector, Prometheus) through scripts/stack/stack.ts on
+ *      their default ports; with --no-stack the service serves its own /metrics on the internal port instead;
  *   3. the three remote agents (payment-gateway, knowledge-base, search-index), each its own process;
  *   4. the service under the preload (`node --require ./dist/register.js build/service/main.js`), waited on
  *      until /ready answers 200;
  *   5. the traffic generator, its progress on this terminal.
  *
  * Then it prints where to look and keeps everything up until Ctrl-C or SIGTERM, which stops what it started,
- * in reverse order, by PID. Options: --stack, --no-load, --load-duration D, --rps R, --port N.
+ * in reverse order, by PID. Options: --no-stack, --no-load, --load-duration D, --rps R, --port N.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -45,7 +45,7 @@ export interface DemoOptions {
 }
 
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
-  let stack = false;
+  let stack = true;
   let load = true;
   let loadDuration = "30m";
   let rps = 4;
@@ -87,6 +87,8 @@ async function portFor(what: string, preferred: number): Promise<number> {
 type Stopper = { readonly name: string; stop(): Promise<unknown> };
 
 async function main(): Promise<void> {
+  // A closed terminal or pipe must not stop the orchestrator half-way through stopping its children.
+  process.stdout.on("error", () => undefined);
   const options = parseDemoArgs(process.argv.slice(2));
   const t0 = performance.now();
   const runDir = mkdtempSync(join(tmpdir(), "procode-demo-"));
@@ -215,7 +217,9 @@ async function main(): Promise<void> {
             `  Alertmanager   ${stack.alertmanager?.url ?? ""}`,
             `  Collector      ${stack.collector?.telemetryUrl ?? ""} (its own telemetry)`,
           ]
-        : ["  backends       run with --stack for Jaeger, Prometheus, Alertmanager and the Collector"]),
+        : [
+            "  backends       none (--no-stack); run without it for Jaeger, Prometheus, Alertmanager and the Collector",
+          ]),
       `  PostgreSQL     ${pg.url.replace(/:[^:@/]+@/, ":***@")}`,
       ...agents.map(
         (a) =>

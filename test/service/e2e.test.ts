@@ -101,6 +101,12 @@ describe("the reference service end to end", () => {
     return new Map(METRICS.map((m) => [m, receiver.latest(m)]));
   }
 
+  /** The traces of the measured mix (later tests add their own). */
+  const mixTraces = (): string[] =>
+    Object.entries(traces)
+      .filter(([name]) => !name.startsWith("agent_"))
+      .map(([, id]) => id);
+
   const delta = (name: string, want: Attrs, field: "value" | "count" | "sum" = "value"): number =>
     read(after_.get(name) ?? [], want, field) - read(before_.get(name) ?? [], want, field);
 
@@ -130,6 +136,7 @@ describe("the reference service end to end", () => {
       OTEL_BSP_SCHEDULE_DELAY: "200",
       SERVICE_FAULT_INJECTION: "true",
       CACHE_TTL_SECONDS: "3600",
+      REMOTE_AGENT_TIMEOUT_MS: "500",
     });
     before_ = await snapshot();
 
@@ -423,6 +430,48 @@ describe("the reference service end to end", () => {
     }
   });
 
+  it("answers without a remote agent that is down or slow (degraded), the failure on the tool span", async () => {
+    const gateway = agents.get("payment-gateway");
+    try {
+      await gateway.setMode("down");
+      const down = await send(
+        "agent_down",
+        { message: "What is my account balance?", user_id: "user_acme_05" },
+        KEYS.acme,
+      );
+      await gateway.setMode("slow", 2_000);
+      const slow = await send(
+        "agent_slow",
+        { message: "What is my account balance?", user_id: "user_acme_06" },
+        KEYS.acme,
+      );
+      for (const r of [down, slow]) {
+        assert.equal(r.status, 200);
+        assert.deepEqual(r.body.degraded, ["payment-gateway"]);
+        assert.match(String(r.body.answer), /settled cents/);
+      }
+    } finally {
+      await gateway.setMode("normal");
+    }
+    for (const [name, type] of [
+      ["agent_down", "unreachable"],
+      ["agent_slow", "timeout"],
+    ] as const) {
+      await receiver.waitFor(
+        () => receiver.spans().some((s) => s.traceId === traces[name] && s.kind === SERVER),
+        20_000,
+        `${name} trace`,
+      );
+      const spans = receiver.spans().filter((s) => s.traceId === traces[name]);
+      const tool = spans.find((s) => s.name === "execute_tool payment-gateway");
+      assert.equal(tool?.status.code, STATUS_ERROR, name);
+      assert.equal(tool?.attributes["error.type"], type);
+      const agent = spans.find((s) => s.name === "invoke_agent payment");
+      assert.notEqual(agent?.status.code, STATUS_ERROR, "the agent itself succeeded");
+      assert.ok(agent?.events.some((e) => e.name === "degraded"));
+    }
+  });
+
   it("moves the API-key, rate-limit and quota metrics by exactly the mix", () => {
     const keyReq = (org: string, key: string, status: string) =>
       delta("api_key.requests", { "organization.id": org, "api_key.id": key, "api_key.status": status });
@@ -508,7 +557,7 @@ describe("the reference service end to end", () => {
     // Output tokens and cost agree with the spans of the same calls.
     const calls = receiver
       .spans()
-      .filter((s) => Object.values(traces).includes(s.traceId) && s.name === "chat sim-large");
+      .filter((s) => mixTraces().includes(s.traceId) && s.name === "chat sim-large");
     assert.equal(calls.length, 5);
     const spanOutput = calls.reduce((n, s) => n + Number(s.attributes["gen_ai.usage.output_tokens"]), 0);
     assert.equal(

@@ -94,17 +94,23 @@ function listen(
   });
 }
 
-/** Stops accepting, lets in-flight requests finish (bounded), then cuts what is left. */
+/**
+ * Stops accepting, lets in-flight requests finish (bounded), then cuts what is left. Keep-alive connections
+ * are closed as soon as they fall idle (a client's pooled connection would otherwise hold the close up).
+ */
 function drain(server: ServerType, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const s = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    const idle = setInterval(() => s.closeIdleConnections?.(), 50);
     const timer = setTimeout(() => {
+      clearInterval(idle);
       s.closeAllConnections?.();
       resolve();
     }, graceMs);
     timer.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(idle);
       resolve();
     });
     s.closeIdleConnections?.();

@@ -653,4 +653,25 @@ describe("the reference service end to end", () => {
       .sort();
     assert.deepEqual(states, ["idle", "used"]);
   });
+
+  it("on SIGTERM lets the in-flight request finish, flushes its telemetry, and exits 0", async () => {
+    const gateway = agents.get("payment-gateway");
+    await gateway.setMode("slow", 400);
+    try {
+      const inFlight = send(
+        "in_flight",
+        { message: "What is my account balance?", user_id: "user_acme_07" },
+        KEYS.acme,
+      );
+      await new Promise((r) => setTimeout(r, 150));
+      const code = await service.stop();
+      const r = await inFlight;
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(code, 0, service.output());
+    } finally {
+      await gateway.setMode("normal");
+    }
+    // Flushed at shutdown: the request's server span arrived.
+    assert.ok(receiver.spans().some((s) => s.traceId === traces.in_flight && s.kind === SERVER));
+  });
 });

@@ -139,7 +139,9 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
     await Promise.all([pagerduty?.stop(), slack?.stop(), heartbeat?.stop()]);
   });
 
-  it("baseline: the service reports, every target is up, nothing fires", { timeout: PHASE_MS }, async () => {
+  it("baseline: the service reports and answers, every target is up, no critical alert", {
+    timeout: PHASE_MS,
+  }, async () => {
     await waitUntil(
       "the service's series in Prometheus",
       async () =>
@@ -153,8 +155,9 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
       "targets down",
     );
     assert.equal(up.length, 4);
-    await chat(service);
-    assert.deepEqual(await query(`ALERTS{job="${SERVICE}"}`), []);
+    assert.equal(await chat(service), 200);
+    // A critical alert would inhibit the warnings below (host conditions such as DiskSpaceLow may be warnings).
+    assert.deepEqual(await query(`ALERTS{job="${SERVICE}", severity="critical"}`), []);
   });
 
   it("an API key pushed past its rate limit -> RateLimitSpike (warning) -> Slack webhook; resolved when it stops", {
@@ -274,6 +277,18 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
         /^\[FIRING:1\] LLMProviderFailing \(alerts-live-agent\): LLM provider \S+ is failing calls of alerts-live-agent$/,
       );
       assert.deepEqual(trigger.body.links, [{ href: runbook("LLMProviderFailing"), text: "Runbook" }]);
+
+      // Every chat request fails, so the chat availability SLO's fast-burn page goes out as well.
+      const burn = await pagerduty.waitFor(
+        (r) =>
+          r.body.payload?.class === "ChatAvailabilityErrorBudgetBurn" && r.body.event_action === "trigger",
+        PHASE_MS / 2,
+        "ChatAvailabilityErrorBudgetBurn trigger",
+      );
+      assert.match(
+        burn.body.payload?.summary ?? "",
+        /burns its chat-availability error budget at more than (14\.4|6)x the sustainable rate$/,
+      );
 
       // The warning fires too, later (for: 40 s here), and Alertmanager holds it back.
       await alertState("LLMProviderDegraded", "firing");

@@ -40,21 +40,6 @@ interface CliOptions extends LoadOptions {
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliOptions {
-  const flags = new Map<string, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
-    const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
-    if (name === "json" || name === "quiet" || name === "help") {
-      bools.add(name);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`--${name} needs a value`);
-    flags.set(name, value);
-  }
-  if (bools.has("help")) throw new Error(HELP);
   const known = new Set([
     "target",
     "count",
@@ -70,7 +55,22 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     "db-failure-rate",
     "timeout-ms",
   ]);
-  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${HELP}`);
+  const flags = new Map<string, string>();
+  const bools = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
+    const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
+    if (name === "json" || name === "quiet" || name === "help") {
+      bools.add(name);
+      continue;
+    }
+    if (!known.has(name)) throw new Error(`unknown option --${name}\n${HELP}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  if (bools.has("help")) throw new Error(HELP);
   const num = (name: string, fallback: number, min: number, max: number, integer = false): number => {
     const v = flags.get(name);
     if (v === undefined) return fallback;
@@ -123,7 +123,12 @@ async function main(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2), process.env);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    if (message === HELP) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    process.stderr.write(`${message}\n`);
     return 64; // EX_USAGE
   }
   const run = new LoadRun(options);

@@ -179,6 +179,7 @@ type DbTuning = Pick<
 
 function parseRemoteAgents(r: Reader, raw: string): RemoteAgentConfig[] {
   const out: RemoteAgentConfig[] = [];
+  if (raw.toLowerCase() === "none") return out;
   for (const part of raw
     .split(",")
     .map((s) => s.trim())

@@ -10,7 +10,14 @@
  * 503, in-flight requests drain, telemetry flushes, the pool closes.
  */
 import { type ServerType, serve } from "@hono/node-server";
-import { createLogger, getLifecycle, internalPort, type Logger, mountInternal } from "@procode/observability";
+import {
+  createLogger,
+  getLifecycle,
+  internalPort,
+  type Logger,
+  mountInternal,
+  resolveConfig,
+} from "@procode/observability";
 import { PaymentAgent } from "./agents/payment";
 import { RemoteAgentRegistry } from "./agents/registry";
 import { SearchAgent } from "./agents/search";
@@ -178,7 +185,17 @@ async function main(): Promise<void> {
     },
   );
 
+  // The library's health switches (HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS); its own
+  // preload reports a bad value, here the defaults then apply.
+  let healthTiming: { intervalMs: number; timeoutMs: number } = { intervalMs: 10_000, timeoutMs: 3_000 };
+  try {
+    const h = resolveConfig().health;
+    healthTiming = { intervalMs: h.intervalMs, timeoutMs: h.timeoutMs };
+  } catch {
+    // keep the defaults
+  }
   const health = new ServiceHealth({
+    ...healthTiming,
     database: () => pool.query("SELECT 1"),
     llm: { probe: (signal) => provider.probe(signal), recentOutcomes: llm.outcomes },
     agents: registry.healthEndpoints(),

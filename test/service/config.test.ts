@@ -92,4 +92,9 @@ describe("loadServiceConfig", () => {
     assert.equal(c.llm.baseUrl, "http://127.0.0.1:9/v1");
     assert.equal(c.llm.classifierModel, "gpt-4o-mini");
   });
+
+  it("takes REMOTE_AGENTS=none for an empty registry (blank means the default)", () => {
+    assert.deepEqual(loadServiceConfig({ REMOTE_AGENTS: "none" }).remoteAgents, []);
+    assert.equal(loadServiceConfig({ REMOTE_AGENTS: " " }).remoteAgents.length, 3);
+  });
 });

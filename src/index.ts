@@ -4,6 +4,8 @@ export { CATALOGUE, type CatalogueEntry } from "./catalogue/catalogue";
 export { ALL_INSTRUMENTS, type InstrumentSpec } from "./catalogue/instruments";
 export { prometheusBaseName, prometheusSeries } from "./catalogue/prometheus-names";
 export { ConfigError, type ObservabilityConfig, resolveConfig } from "./config/config";
+// Health, readiness and liveness (issue 4; src/health).
+export * from "./health";
 export { internalPort, mountInternal } from "./hono/internal-server";
 export { metricsHandler } from "./hono/metrics-route";
 export { observabilityMiddleware, routeTemplate } from "./hono/middleware";
@@ -45,7 +47,6 @@ export {
 export { getActiveSdk } from "./sdk/active";
 export { createSdk, type Sdk, type SdkOptions } from "./sdk/create-sdk";
 export { start } from "./sdk/start";
-
 // Error tracking with Sentry (issue 7; src/sentry). Loading these does not load @sentry/node.
 export {
   type AgentContext,

@@ -58,14 +58,19 @@ export interface ObservabilityMiddlewareOptions {
   readonly ignorePaths?: readonly string[];
 }
 
-/** The route template that answered, or undefined when no route matched (only middleware ran). */
+/**
+ * The route template of the request: the most specific route it matched, whoever answered (a route-level
+ * middleware refusing the request still names the route). Requests that matched only wildcard middleware
+ * (`app.use("*", ...)`), i.e. no route, have none.
+ */
 export function routeTemplate(c: Context): string | undefined {
   try {
     const routes = c.req.matchedRoutes;
-    const r = routes[c.req.routeIndex];
-    // A middleware (handler taking `next`) answering means no route matched: Hono's notFound ran.
-    if (!r || r.handler.length >= 2) return undefined;
-    return r.path;
+    for (let i = routes.length - 1; i >= 0; i--) {
+      const r = routes[i];
+      if (r && !(r.method === "ALL" && r.path.endsWith("*"))) return r.path;
+    }
+    return undefined;
   } catch {
     return undefined;
   }
@@ -152,9 +157,9 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
         [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       };
       if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+      // Server spans: only 5xx are errors (a thrown 4xx, e.g. Hono's HTTPException(401), is the client's).
       let errorType: string | undefined;
-      if (error !== undefined) errorType = errorTypeOf(error);
-      else if (status >= 500) errorType = String(status);
+      if (status >= 500) errorType = error !== undefined ? errorTypeOf(error) : String(status);
       if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
 
       inst.httpDuration.record((performance.now() - start) / 1000, attrs);
@@ -172,8 +177,8 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
           span.setAttribute(ATTR_HTTP_ROUTE, route);
         }
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-        if (error !== undefined) recordError(span, error, errorType);
-        else if (status >= 500) {
+        if (error !== undefined && errorType !== undefined) recordError(span, error, errorType);
+        else if (errorType !== undefined) {
           span.setStatus({ code: SpanStatusCode.ERROR });
           span.setAttribute(ATTR_ERROR_TYPE, String(status));
         }

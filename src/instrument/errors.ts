@@ -16,10 +16,22 @@ export function errorTypeOf(err: unknown): string {
   return "_OTHER";
 }
 
+/** Errors whose exception event is already on a span: enclosing spans get status and type only. */
+const recorded = new WeakSet<object>();
+
+/**
+ * Marks the span failed: status ERROR and `error.type` always; the `exception` event only on the first span
+ * that records this error object, so an error that propagates through stage, agent and server spans is
+ * recorded once, where it happened.
+ */
 export function recordError(span: Span, err: unknown, type: string = errorTypeOf(err)): void {
   try {
-    if (err instanceof Error) span.recordException(err);
-    else span.recordException({ name: type, message: String(err) });
+    const isObject = typeof err === "object" && err !== null;
+    if (!isObject || !recorded.has(err)) {
+      if (isObject) recorded.add(err);
+      if (err instanceof Error) span.recordException(err);
+      else span.recordException({ name: type, message: String(err) });
+    }
     span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
     span.setAttribute(ATTR_ERROR_TYPE, type);
   } catch {

@@ -121,12 +121,48 @@ export function redactObject(input: unknown, maxDepth = 8): unknown {
     seen.add(v);
     if (Array.isArray(v)) return v.map((item) => walk(key, item, depth + 1));
     if (v instanceof Date) return v.toISOString();
-    if (v instanceof Error) return { name: v.name, message: redactText(v.message) };
+    if (v instanceof Error) return redactError(v);
     const out: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(v)) out[k] = walk(k, val, depth + 1);
     return out;
   };
   return walk("", input, 0);
+}
+
+/**
+ * A copy of an error with its message, stack and own fields scrubbed, keeping its prototype (so loggers'
+ * error serializers still see an Error with its type and stack).
+ */
+export function redactError<E extends Error>(err: E): E {
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as E;
+  for (const [k, v] of Object.entries(err)) {
+    if (k === "cause") continue;
+    (copy as Record<string, unknown>)[k] = (redactObject({ [k]: v }, 4) as Record<string, unknown>)[k];
+  }
+  Object.defineProperty(copy, "message", {
+    value: redactText(err.message),
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  if (typeof err.stack === "string") {
+    Object.defineProperty(copy, "stack", {
+      value: redactText(err.stack),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (err.cause !== undefined) {
+    const cause = err.cause instanceof Error ? redactError(err.cause) : redactObject(err.cause);
+    Object.defineProperty(copy, "cause", {
+      value: cause,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
 }
 
 /** Redacts a URL: secret query parameters and credentials; the path is kept. */

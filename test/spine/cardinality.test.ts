@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { observabilityMiddleware } from "../../src/hono/middleware";
+import { traceAgentRun, traceStage } from "../../src/instrument/agent";
 import { recordApiKeyRequest } from "../../src/instrument/recorders";
 import { startTestSdk, type TestSdk } from "../support/in-memory-sdk";
 
@@ -66,5 +68,62 @@ describe("cardinality limit", () => {
     assert.equal(overflow.length, 1);
     const total = m.dataPoints.reduce((a, d) => a + (d.value as number), 0);
     assert.equal(total, expected);
+  });
+});
+
+describe("route template when a route-level middleware answers", () => {
+  let t: TestSdk;
+  before(() => {
+    t = startTestSdk();
+  });
+  after(() => t.shutdown());
+
+  it("keeps http.route, and a thrown 4xx is not a server error", async () => {
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    app.use("/api/*", async (_c, next) => next());
+    app.post(
+      "/api/chat",
+      async (c, next) => (c.req.header("x-key") ? next() : c.json({ error: "missing key" }, 401)),
+      (c) => c.json({ ok: true }),
+    );
+    app.get("/api/secret", () => {
+      throw new HTTPException(403, { message: "forbidden" });
+    });
+    assert.equal((await app.request("/api/chat", { method: "POST" })).status, 401);
+    assert.equal((await app.request("/api/secret")).status, 403);
+    assert.equal((await app.request("/api/none")).status, 404);
+    const spans = t.spans.getFinishedSpans();
+    assert.deepEqual(
+      spans.map((s) => [s.name, s.attributes["http.route"], s.status.code, s.attributes["error.type"]]),
+      [
+        ["POST /api/chat", "/api/chat", 0, undefined],
+        ["GET /api/secret", "/api/secret", 0, undefined],
+        ["GET", undefined, 0, undefined],
+      ],
+    );
+  });
+});
+
+describe("an error crossing nested spans", () => {
+  let t: TestSdk;
+  before(() => {
+    t = startTestSdk();
+  });
+  after(() => t.shutdown());
+
+  it("is recorded as an exception event once, where it happened; enclosing spans carry status and type", async () => {
+    await traceStage("agent_routing", () =>
+      traceAgentRun({ type: "payment" }, async () => {
+        throw new RangeError("amount out of range");
+      }),
+    ).catch(() => undefined);
+    const spans = t.spans.getFinishedSpans();
+    const agent = spans.find((s) => s.name === "invoke_agent payment");
+    const stage = spans.find((s) => s.name === "agent_routing");
+    assert.equal(agent?.events.filter((e) => e.name === "exception").length, 1);
+    assert.equal(stage?.events.filter((e) => e.name === "exception").length, 0);
+    assert.equal(stage?.status.code, 2);
+    assert.equal(stage?.attributes["error.type"], "RangeError");
   });
 });

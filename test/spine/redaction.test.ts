@@ -7,7 +7,7 @@ import { observabilityMiddleware } from "../../src/hono/middleware";
 import { recordError } from "../../src/instrument/errors";
 import { traceLlmCall } from "../../src/instrument/llm";
 import { createLogger } from "../../src/logging/logger";
-import { redactHeaders, redactObject, redactText, truncateIp } from "../../src/redaction/redact";
+import { redactError, redactHeaders, redactObject, redactText, truncateIp } from "../../src/redaction/redact";
 import { startTestSdk, type TestSdk } from "../support/in-memory-sdk";
 
 const SECRETS = [
@@ -106,5 +106,21 @@ describe("redaction before export", () => {
     });
     for (const s of SECRETS) assert.ok(!exported.includes(s), `secret ${s} leaked`);
     assert.ok(exported.includes("q=shoes"), "non-secret query kept");
+  });
+});
+
+describe("errors through the redaction module", () => {
+  it("keeps an error's class, stack and code while scrubbing its message and stack", () => {
+    class PaymentError extends Error {
+      code = "E_PAY";
+    }
+    const err = new PaymentError("card rejected for password=hunter2");
+    const clean = redactError(err);
+    assert.ok(clean instanceof PaymentError);
+    assert.equal(clean.code, "E_PAY");
+    assert.equal(clean.message, "card rejected for password=[REDACTED]");
+    assert.ok(clean.stack?.includes("PaymentError") || clean.stack?.includes("Error"));
+    assert.ok(!clean.stack?.includes("hunter2"));
+    assert.equal(err.message, "card rejected for password=hunter2", "the original is untouched");
   });
 });

@@ -54,7 +54,7 @@ export async function startReferenceService(stack: Stack, name: string): Promise
       PORT: String(port),
       DATABASE_URL: stack.postgres.url,
       DB_CONNECT_TIMEOUT_MS: "1000",
-      REMOTE_AGENTS: "",
+      REMOTE_AGENTS: "none",
       SERVICE_FAULT_INJECTION: "true",
       LLM_SIM_LATENCY_SCALE: "0.05",
     },

@@ -13,6 +13,7 @@
  * letting the error bubble up never makes two events. Without SENTRY_DSN this is a no-op that loads nothing.
  * It does not touch the span: wrappers and the Hono middleware already record the error there, once.
  */
+import { randomUUID } from "node:crypto";
 import type { Scope, SeverityLevel } from "@sentry/node";
 import { errorTypeOf } from "../instrument/errors";
 import { classifyLlmError } from "../instrument/llm";
@@ -134,8 +135,9 @@ function errorNames(err: unknown): { type: string; name?: string; message?: stri
 }
 
 /**
- * Captures an error for Sentry. Returns the event id when an event was queued; undefined when Sentry is
- * off, the error was already decided, ignored or sampled away. Never throws.
+ * Captures an error for Sentry. Returns the event id when an event was queued (it is built right after the
+ * current callback); undefined when Sentry is off, the error was already decided, ignored or sampled away.
+ * Never throws.
  */
 export function captureError(err: unknown, options: CaptureOptions): string | undefined {
   const sentry = getActiveSentry();
@@ -156,10 +158,22 @@ export function captureError(err: unknown, options: CaptureOptions): string | un
       recordDropped("sampled", level);
       return undefined;
     }
-    return sentry.sdk.captureException(err, {
-      mechanism: { type: CAPTURE_MECHANISM, handled: true },
-      captureContext: (scope: Scope) => applyContext(scope, err, level, options),
+    // Building the event (stack, source lines, scrubbing, serialising) happens after the current callback,
+    // so the request that failed is answered first; the OpenTelemetry context (hence the trace id) and the
+    // Sentry scope follow the callback.
+    const eventId = randomUUID().replaceAll("-", "");
+    setImmediate(() => {
+      try {
+        sentry.sdk.captureException(err, {
+          event_id: eventId,
+          mechanism: { type: CAPTURE_MECHANISM, handled: true },
+          captureContext: (scope: Scope) => applyContext(scope, err, level, options),
+        });
+      } catch {
+        // Never thrown into the app.
+      }
     });
+    return eventId;
   } catch {
     return undefined;
   }

@@ -29,7 +29,7 @@ import { SENTRY_LEVELS, type SentryConfig, type SentryLevel } from "./config";
 import { fingerprintFor, TAG_CATEGORY } from "./fingerprint";
 import { fatalExit, keepRejectionDefault } from "./process-errors";
 import { LevelSampler, pipelineReason, recordDropped } from "./sampling";
-import { scrubBreadcrumb, scrubEvent, scrubLog } from "./scrub";
+import { scrubBreadcrumb, scrubEvent, scrubLog, scrubMetric } from "./scrub";
 import { boundedTransport } from "./transport";
 
 /**
@@ -128,7 +128,9 @@ export function startSentryClient(config: SentryConfig): SentryHandle | undefine
       shutdownTimeout: config.shutdownTimeoutMs,
       beforeSend,
       beforeBreadcrumb: (breadcrumb) => scrubBreadcrumb(breadcrumb),
+      // Nothing here sends logs or metrics to Sentry (OTLP carries them); should the app, they are scrubbed too.
       beforeSendLog: (log) => scrubLog(log),
+      beforeSendMetric: (metric) => scrubMetric(metric),
       // Tracing is OpenTelemetry's: should Sentry ever start a span, it is dropped, not sent.
       ignoreSpans: [/.*/],
     });
@@ -150,7 +152,9 @@ export function startSentryClient(config: SentryConfig): SentryHandle | undefine
 
   const sentryClient = client;
   // The client's flush waits up to `timeout` for processing and again for the transport: bound the sum.
-  const flush = (timeoutMs: number): Promise<boolean> => {
+  const flush = async (timeoutMs: number): Promise<boolean> => {
+    // Captures made just before are built on the next turn of the event loop (see captureError).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

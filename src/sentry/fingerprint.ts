@@ -60,8 +60,9 @@ export function fingerprintFor(event: ErrorEvent): string[] | undefined {
     return [FINGERPRINT_LLM_RATE_LIMIT, provider, tag(event, TAG_LLM_MODEL) ?? "_OTHER"];
   if (provider !== undefined && llmType !== undefined && OUTAGE_TYPES.has(llmType))
     return [FINGERPRINT_LLM_OUTAGE, provider];
-  const values = event.exception?.values;
-  const main = values?.[values.length - 1];
+  const values = event.exception?.values ?? [];
+  // The captured error itself (causes come before it, linked by exception_id/parent_id).
+  const main = values.find((v) => v.mechanism?.exception_id === 0) ?? values[values.length - 1];
   if (!main) return undefined;
   const type = main.type ?? "Error";
   const frames = main.stacktrace?.frames ?? [];

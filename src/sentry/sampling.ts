@@ -4,8 +4,9 @@
  *
  * Everything not sent is counted on `sentry.events.dropped` (Prometheus: sentry_events_dropped_total) by
  * `level` and `reason`: "sampled" and "ignored" are decided here, before the event is serialised;
- * "before_send_error" when a hook failed and the event was dropped rather than sent unscrubbed; the
- * losses inside Sentry's pipeline afterwards ("queue_overflow", "network_error", "ratelimit_backoff",
+ * "before_send_error" when a hook failed and the event was dropped rather than sent unscrubbed; "backoff"
+ * when the transport had stopped trying an unreachable Sentry for a while; the losses inside Sentry's
+ * pipeline afterwards ("queue_overflow", "network_error", "ratelimit_backoff",
  * "send_error", ...) carry no level, because Sentry reports them without one. So sent + dropped = captured.
  */
 import { type Counter, type MeterProvider, metrics } from "@opentelemetry/api";
@@ -21,7 +22,7 @@ export const SENTRY_EVENTS_DROPPED: InstrumentSpec = {
   kind: "counter",
   unit: "{event}",
   description:
-    "Sentry error events that were not sent, by level and reason (sampled, ignored, before_send_error, queue_overflow, network_error, ratelimit_backoff, send_error).",
+    "Sentry error events that were not sent, by level and reason (sampled, ignored, before_send_error, backoff, queue_overflow, network_error, ratelimit_backoff, send_error, ...).",
   attributes: [ATTR_SENTRY_LEVEL, ATTR_SENTRY_DROP_REASON],
 };
 
@@ -29,6 +30,7 @@ export type DropReason =
   | "sampled"
   | "ignored"
   | "before_send_error"
+  | "backoff"
   | "queue_overflow"
   | "buffer_overflow"
   | "network_error"

@@ -1,5 +1,5 @@
 /**
- * Scrubbing for every Sentry before-send hook (events, breadcrumbs, logs), through the one shared redaction
+ * Scrubbing for every Sentry before-send hook (events, breadcrumbs, logs, metrics), through the one shared redaction
  * module: whatever pattern it knows is removed here too. On top of it, Sentry-specific rules:
  * - the client's IP address is never stored: `user.ip_address` is removed and `sdk.settings.infer_ip` is
  *   "never", so Sentry's ingest does not fill it in from the connection either;
@@ -8,7 +8,7 @@
  * - stack frames lose local variables; their source lines are scrubbed like any other text.
  * The SDK's processing metadata (which carries the trace header of the envelope) is kept as it is.
  */
-import type { Breadcrumb, ErrorEvent, Log } from "@sentry/node";
+import type { Breadcrumb, ErrorEvent, Log, Metric } from "@sentry/node";
 import { REDACTED, redactHeaders, redactObject, redactText, redactUrl } from "../redaction/redact";
 
 /** Deep enough for exception -> values -> [i] -> stacktrace -> frames -> [j] -> pre_context -> [k]. */
@@ -69,6 +69,11 @@ export function scrubLog(log: Log): Log {
   if (log.attributes !== undefined)
     out.attributes = redactObject(log.attributes, MAX_DEPTH) as Log["attributes"];
   return out;
+}
+
+export function scrubMetric(metric: Metric): Metric {
+  if (metric.attributes === undefined) return metric;
+  return { ...metric, attributes: redactObject(metric.attributes, MAX_DEPTH) as Metric["attributes"] };
 }
 
 export { REDACTED };

@@ -1,11 +1,15 @@
 /**
- * Sentry's own Node transport, bounded in time as well as in space. Space: at most `bufferSize` envelopes in
- * flight (Sentry's promise buffer; past it, envelopes are dropped as "queue_overflow"). Time: every request
- * has an absolute deadline, so a Sentry that accepts connections and never answers (or a black-holed
- * address where even the connect hangs) frees its slot after `sendTimeoutMs` instead of holding it forever.
- * Sending is asynchronous and never on a request's path: a down or hanging Sentry costs the app nothing but
- * the lost events, which are counted (sentry.events.dropped, transport reasons, no level). Sentry's own
- * requests bypass the OpenTelemetry http instrumentation: no span, and none of its per-request cost.
+ * Sentry's own Node transport, bounded in space, in time and in effort:
+ * - space: at most `bufferSize` envelopes in flight (Sentry's promise buffer; past it, envelopes are
+ *   dropped as "queue_overflow");
+ * - time: every request has an absolute deadline, so a Sentry that accepts connections and never answers
+ *   (or a black-holed address where even the connect hangs) frees its slot after `sendTimeoutMs`;
+ * - effort: after 3 consecutive failures (refused, reset, past the deadline) the transport stops trying for
+ *   a while (5 s, doubling up to 60 s while failures go on; one envelope probes at the end of each pause):
+ *   envelopes are dropped without being serialised or sent, counted as "backoff". An unreachable Sentry
+ *   then costs less than a reachable one.
+ * Sending is asynchronous and off the request path. Sentry's own requests bypass the OpenTelemetry http
+ * instrumentation: no span, and none of its per-request cost. Every loss is counted on sentry.events.dropped.
  */
 
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
@@ -18,15 +22,19 @@ import { pipelineReason, recordDropped } from "./sampling";
 
 type NodeTransportOptions = Parameters<typeof makeNodeTransport>[0];
 type TransportFactory = NonNullable<NodeOptions["transport"]>;
+type Transport = ReturnType<typeof makeNodeTransport>;
+
+const FAILURES_TO_OPEN = 3;
+const FIRST_PAUSE_MS = 5000;
+const MAX_PAUSE_MS = 60_000;
 
 function requestWithDeadline(
   options: RequestOptions,
   callback: ((res: IncomingMessage) => void) | undefined,
   timeoutMs: number,
 ): ClientRequest {
-  // Sending to Sentry is not the app's work. http.request is what the http instrumentation wraps: the
-  // ClientRequest it would construct is built directly (Sentry always passes its own http or https agent),
-  // so the instrumentation spends nothing on it and makes no span; tracing is suppressed for anything else.
+  // http.request is what the http instrumentation wraps: the ClientRequest it would construct is built
+  // directly (Sentry always passes its own http or https agent); tracing is suppressed for anything else.
   const req = context.with(suppressTracing(context.active()), () => {
     if (options.agent === undefined && options.protocol === "https:") return https.request(options, callback);
     return new http.ClientRequest(options, callback);
@@ -39,9 +47,43 @@ function requestWithDeadline(
   return req;
 }
 
-export function boundedTransport(sendTimeoutMs: number): TransportFactory {
-  return (options: NodeTransportOptions) =>
-    makeNodeTransport({
+/** Consecutive failures open it; while open, sending is skipped until the pause ends and one probe goes. */
+export class SendBreaker {
+  private failures = 0;
+  private pauseMs = FIRST_PAUSE_MS;
+  private openUntil = 0;
+  private probing = false;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Whether an envelope may be sent now (at most one probe at a time once a pause has ended). */
+  allow(): boolean {
+    if (this.failures < FAILURES_TO_OPEN) return true;
+    if (this.now() < this.openUntil || this.probing) return false;
+    this.probing = true;
+    return true;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.pauseMs = FIRST_PAUSE_MS;
+    this.probing = false;
+  }
+
+  failure(): void {
+    this.failures++;
+    if (this.failures < FAILURES_TO_OPEN) return;
+    if (this.probing || this.failures === FAILURES_TO_OPEN) {
+      if (this.probing) this.pauseMs = Math.min(this.pauseMs * 2, MAX_PAUSE_MS);
+      this.openUntil = this.now() + this.pauseMs;
+    }
+    this.probing = false;
+  }
+}
+
+export function boundedTransport(sendTimeoutMs: number, breaker = new SendBreaker()): TransportFactory {
+  return (options: NodeTransportOptions): Transport => {
+    const inner = makeNodeTransport({
       ...options,
       httpModule: {
         request: (reqOptions, callback) => {
@@ -55,4 +97,29 @@ export function boundedTransport(sendTimeoutMs: number): TransportFactory {
         options.recordDroppedEvent(reason, category, count);
       },
     });
+    return {
+      send(envelope) {
+        if (!breaker.allow()) {
+          for (const [header] of envelope[1]) {
+            if (header.type !== "event") continue;
+            recordDropped("backoff", undefined, 1);
+            options.recordDroppedEvent("network_error", "error", 1);
+          }
+          return Promise.resolve({});
+        }
+        return Promise.resolve(inner.send(envelope)).then(
+          (response) => {
+            // An answer (any status) means Sentry is reachable; an overflow or rate-limit skip is no news.
+            if (response.statusCode !== undefined) breaker.success();
+            return response;
+          },
+          (err: unknown) => {
+            breaker.failure();
+            throw err;
+          },
+        );
+      },
+      flush: (timeout) => inner.flush(timeout),
+    };
+  };
 }

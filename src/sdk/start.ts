@@ -55,6 +55,11 @@ function installSignalHandlers(config: ObservabilityConfig): void {
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
+  // A process whose event loop runs dry (a script, a batch job) flushes too: the shutdown keeps the loop
+  // busy until telemetry is out, then the process exits as it was going to.
+  process.once("beforeExit", () => {
+    void getLifecycle().shutdown("beforeExit", config.shutdownTimeoutMs);
+  });
 }
 
 /** Starts telemetry once per process; returns the SDK, or undefined when disabled or misconfigured. */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Child, startChild } from "../support/child";
+import { type Child, runChild, startChild } from "../support/child";
 import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
 
 const SECRETS = [
@@ -123,6 +123,27 @@ describe("preload with --import (ESM)", () => {
       assert.equal(log.traceId, span.traceId);
     } finally {
       child.kill();
+      await receiver.stop();
+    }
+  });
+});
+
+describe("a script whose event loop runs dry", () => {
+  it("flushes its telemetry before exiting, without a signal", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const r = await runChild(
+        ["--require", "./dist/register.js", "test/fixtures/batch-job.cjs"],
+        envFor(receiver),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(
+        receiver.spans().some((s) => s.name === "batch step"),
+        "the span arrived",
+      );
+      const points = receiver.latest("cache.operations");
+      assert.equal(points[0]?.value, 3);
+    } finally {
       await receiver.stop();
     }
   });

@@ -15,7 +15,7 @@ import { renderCatalogueMarkdown } from "../../src/catalogue/markdown";
 import { prometheusBaseName } from "../../src/catalogue/prometheus-names";
 import { observabilityMiddleware } from "../../src/hono/middleware";
 import { traceAgentRun, traceStage, traceTool } from "../../src/instrument/agent";
-import { traceLlmCall } from "../../src/instrument/llm";
+import { onLlmOutcome, traceLlmCall } from "../../src/instrument/llm";
 import {
   recordApiKeyRequest,
   recordCacheOperation,
@@ -208,5 +208,22 @@ describe("catalogue table", () => {
   it("docs/metrics-catalogue.md is the generated table", () => {
     const committed = readFileSync(path.join(ROOT, "docs/metrics-catalogue.md"), "utf8");
     assert.equal(committed, renderCatalogueMarkdown(), "run `npm run docs:catalogue` and commit the result");
+  });
+});
+
+describe("LLM outcomes for the health check", () => {
+  it("tells subscribers the outcome of every traced call", async () => {
+    const seen: [boolean, string | undefined][] = [];
+    const off = onLlmOutcome((ok, type) => seen.push([ok, type]));
+    await traceLlmCall({ provider: "openai", model: "gpt-4o" }, async () => "ok");
+    await traceLlmCall({ provider: "openai", model: "gpt-4o" }, async () => {
+      throw Object.assign(new Error("busy"), { status: 503 });
+    }).catch(() => undefined);
+    off();
+    await traceLlmCall({ provider: "openai", model: "gpt-4o" }, async () => "ok");
+    assert.deepEqual(seen, [
+      [true, undefined],
+      [false, "server_error"],
+    ]);
   });
 });

@@ -15,7 +15,9 @@ export {
   classifyLlmError,
   type LlmCall,
   type LlmCallControl,
+  type LlmOutcomeListener,
   type LlmUsage,
+  onLlmOutcome,
   traceLlmCall,
 } from "./instrument/llm";
 export {

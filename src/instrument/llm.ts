@@ -67,6 +67,28 @@ export function classifyLlmError(err: unknown): LlmErrorType {
   return "_OTHER";
 }
 
+/** Something that wants the outcome of every real LLM call (the health check's RecentOutcomes). */
+export type LlmOutcomeListener = (ok: boolean, errorType: string | undefined, call: LlmCall) => void;
+
+const OUTCOME_KEY = Symbol.for("procode.observability.llm-outcomes");
+type G = typeof globalThis & { [OUTCOME_KEY]?: Set<LlmOutcomeListener> };
+
+function outcomeListeners(): Set<LlmOutcomeListener> {
+  const g = globalThis as G;
+  g[OUTCOME_KEY] ??= new Set();
+  return g[OUTCOME_KEY];
+}
+
+/**
+ * Subscribes to the outcome of every traced LLM call, e.g.
+ * `onLlmOutcome((ok, type) => outcomes.record(ok, type))` to feed the LLM health check with real calls
+ * instead of paid probes. Returns an unsubscribe function.
+ */
+export function onLlmOutcome(listener: LlmOutcomeListener): () => void {
+  outcomeListeners().add(listener);
+  return () => outcomeListeners().delete(listener);
+}
+
 function contentJson(v: unknown): string {
   try {
     return typeof v === "string" ? v : JSON.stringify(v);
@@ -150,6 +172,7 @@ export async function traceLlmCall<T>(call: LlmCall, fn: (ctl: LlmCallControl) =
             span.setAttribute("llm.cost.usd", cost);
             if (cost > 0) inst.llmCost.add(cost, metricAttrs);
           }
+          for (const listener of outcomeListeners()) listener(errorType === undefined, errorType, call);
         } catch {
           // Telemetry never breaks the call.
         }

@@ -174,4 +174,5 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   ),
   e("health_check_status (added)", "system", i.HEALTH_CHECK_STATUS, p(i.HEALTH_CHECK_STATUS)),
   e("health_check_duration_seconds (added)", "system", i.HEALTH_CHECK_DURATION, p(i.HEALTH_CHECK_DURATION)),
+  e("sentry_events_dropped_total (added)", "system", i.SENTRY_EVENTS_DROPPED, p(i.SENTRY_EVENTS_DROPPED)),
 ];

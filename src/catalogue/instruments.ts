@@ -284,6 +284,17 @@ export const HEALTH_CHECK_DURATION = spec({
   attributes: [ATTR_HEALTH_CHECK_NAME],
 });
 
+export const ATTR_SENTRY_LEVEL = "level";
+export const ATTR_SENTRY_DROP_REASON = "reason";
+export const SENTRY_EVENTS_DROPPED = spec({
+  name: "sentry.events.dropped",
+  kind: "counter",
+  unit: "{event}",
+  description:
+    "Sentry error events that were not sent, by level and reason (sampled, ignored, before_send_error, backoff, queue_overflow, network_error, ratelimit_backoff, send_error, ...).",
+  attributes: [ATTR_SENTRY_LEVEL, ATTR_SENTRY_DROP_REASON],
+});
+
 /** Instruments created by this library's code (the pg instrumentation creates the db.client.* ones). */
 export const OWN_INSTRUMENTS: readonly InstrumentSpec[] = [
   HTTP_SERVER_REQUEST_DURATION,
@@ -312,6 +323,7 @@ export const OWN_INSTRUMENTS: readonly InstrumentSpec[] = [
   HEALTH_CHECK_STATUS,
   HEALTH_CHECK_DURATION,
   DB_CLIENT_OPERATION_DURATION,
+  SENTRY_EVENTS_DROPPED,
 ];
 
 /** Instruments another library creates in-process, under views this library still applies. */

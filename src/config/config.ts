@@ -44,6 +44,19 @@ export interface HealthConfig {
   readonly diskPath: string;
   readonly diskMinFreeRatio: number;
   readonly memoryMaxRssBytes: number;
+  /** PROCODE_HEALTH_TOKEN: a bearer token (16+ characters) that unlocks health detail on the public port. */
+  readonly token: string | undefined;
+  /** HEALTH_CHECK_RATE_LIMIT ("30/10s"): public /health requests per client address, or false ("off"). */
+  readonly rateLimit: { readonly limit: number; readonly windowMs: number } | false;
+}
+
+export interface ShutdownConfig {
+  /** PROCODE_SHUTDOWN_TIMEOUT_MS: bound on the whole sequence (drain, flush, close). */
+  readonly timeoutMs: number;
+  /** PROCODE_SHUTDOWN_ACCEPT_DELAY_MS: keep accepting this long after /ready turns 503 (load balancers). */
+  readonly acceptDelayMs: number;
+  /** PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS: bound on the drain (accept delay included); below the timeout. */
+  readonly drainTimeoutMs: number;
 }
 
 export interface ObservabilityConfig {
@@ -89,6 +102,7 @@ export interface ObservabilityConfig {
   readonly internal: { readonly host: string; readonly port: number | undefined };
   readonly health: HealthConfig;
   readonly shutdownTimeoutMs: number;
+  readonly shutdown: ShutdownConfig;
   /** PROCODE_CONFIG_STRICT: a bad configuration exits the process instead of running without telemetry. */
   readonly strict: boolean;
   readonly logLevel: "none" | "error" | "warn" | "info" | "debug" | "verbose" | "all";
@@ -118,6 +132,30 @@ function signalEndpoint(r: EnvReader, base: string, signal: "traces" | "metrics"
   const specific = r.url(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`, undefined);
   if (specific !== undefined) return specific;
   return `${base.replace(/\/+$/, "")}/v1/${signal}`;
+}
+
+/** "N/Ds", "N/Dms", "N/Dm" or "off": requests per window per client address. */
+function parseRateLimit(
+  r: EnvReader,
+  name: string,
+  fallback: { limit: number; windowMs: number },
+): { limit: number; windowMs: number } | false {
+  const v = r.raw(name);
+  if (v === undefined) return fallback;
+  if (/^(off|false|0)$/i.test(v)) return false;
+  const m = /^(\d+)\s*\/\s*(\d+)\s*(ms|s|m)$/.exec(v);
+  const limit = Number(m?.[1]);
+  const amount = Number(m?.[2]);
+  if (!m || limit < 1 || amount < 1) {
+    r.issues.push({
+      variable: name,
+      value: v,
+      allowed: 'requests per window such as "30/10s" or "600/1m", or "off"',
+    });
+    return fallback;
+  }
+  const unit = m[3] === "ms" ? 1 : m[3] === "s" ? 1000 : 60_000;
+  return { limit, windowMs: amount * unit };
 }
 
 /**
@@ -182,6 +220,12 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
     ["database"],
   );
 
+  const shutdownTimeout = r.number("PROCODE_SHUTDOWN_TIMEOUT_MS", 5000, {
+    min: 100,
+    max: 600_000,
+    integer: true,
+  });
+
   const config: ObservabilityConfig = {
     disabled: r.bool("OTEL_SDK_DISABLED", false),
     serviceName,
@@ -238,12 +282,19 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
       diskPath: r.string("HEALTH_CHECK_DISK_PATH", "/"),
       diskMinFreeRatio: r.number("HEALTH_CHECK_DISK_MIN_FREE_PERCENT", 10, { min: 0, max: 100 }) / 100,
       memoryMaxRssBytes: r.number("HEALTH_CHECK_MEMORY_MAX_RSS_MB", 2048, { min: 1 }) * 1024 * 1024,
+      token: r.optionalString("PROCODE_HEALTH_TOKEN"),
+      rateLimit: parseRateLimit(r, "HEALTH_CHECK_RATE_LIMIT", { limit: 30, windowMs: 10_000 }),
     },
-    shutdownTimeoutMs: r.number("PROCODE_SHUTDOWN_TIMEOUT_MS", 5000, {
-      min: 100,
-      max: 600_000,
-      integer: true,
-    }),
+    shutdownTimeoutMs: shutdownTimeout,
+    shutdown: {
+      timeoutMs: shutdownTimeout,
+      acceptDelayMs: r.number("PROCODE_SHUTDOWN_ACCEPT_DELAY_MS", 0, { min: 0, max: 600_000, integer: true }),
+      drainTimeoutMs: r.number("PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS", Math.round(shutdownTimeout * 0.6), {
+        min: 0,
+        max: 600_000,
+        integer: true,
+      }),
+    },
     strict: r.bool("PROCODE_CONFIG_STRICT", false),
     logLevel: r.oneOf("OTEL_LOG_LEVEL", ["none", "error", "warn", "info", "debug", "verbose", "all"], "warn"),
   };
@@ -265,6 +316,28 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
       variable: "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
       value: String(config.tracing.batch.maxExportBatchSize),
       allowed: `at most OTEL_BSP_MAX_QUEUE_SIZE (${config.tracing.batch.maxQueueSize})`,
+    });
+  }
+
+  if (config.shutdown.drainTimeoutMs >= config.shutdown.timeoutMs) {
+    r.issues.push({
+      variable: "PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS",
+      value: String(config.shutdown.drainTimeoutMs),
+      allowed: `less than PROCODE_SHUTDOWN_TIMEOUT_MS (${config.shutdown.timeoutMs}), so the telemetry flush keeps its time`,
+    });
+  }
+  if (config.shutdown.acceptDelayMs > config.shutdown.drainTimeoutMs) {
+    r.issues.push({
+      variable: "PROCODE_SHUTDOWN_ACCEPT_DELAY_MS",
+      value: String(config.shutdown.acceptDelayMs),
+      allowed: `at most PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS (${config.shutdown.drainTimeoutMs})`,
+    });
+  }
+  if (config.health.token !== undefined && config.health.token.length < 16) {
+    r.issues.push({
+      variable: "PROCODE_HEALTH_TOKEN",
+      value: "(hidden)",
+      allowed: "a token of at least 16 characters",
     });
   }
 

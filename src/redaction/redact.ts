@@ -59,8 +59,15 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** Truncates an IP address: IPv4 to its /24, IPv6 to its /48. Anything else is returned unchanged. */
+/** Truncates an IP address: IPv4 to its /24, IPv6 to its /48. Lists ("a, b") truncate each; other text is unchanged. */
 export function truncateIp(address: string): string {
+  if (address.includes(","))
+    return address
+      .split(",")
+      .map((a) => truncateIp(a.trim()))
+      .join(", ");
+  const forwarded = /^for="?\[?([^\]";]+)\]?"?/i.exec(address);
+  if (forwarded?.[1]) return truncateIp(forwarded[1]);
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0`;
   if (address.includes(":")) {
@@ -70,7 +77,19 @@ export function truncateIp(address: string): string {
   return address;
 }
 
+/** Request headers that carry a client address (as header names or as http.request.header.* attributes). */
+const IP_HEADERS = [
+  "x-forwarded-for",
+  "x-real-ip",
+  "forwarded",
+  "cf-connecting-ip",
+  "true-client-ip",
+  "x-client-ip",
+];
+
 const IP_KEYS = new Set([
+  ...IP_HEADERS,
+  ...IP_HEADERS.map((h) => `http.request.header.${h}`),
   "client.address",
   "network.peer.address",
   "http.client_ip",
@@ -84,7 +103,7 @@ const IP_KEYS = new Set([
 
 /** True for attribute keys that hold a client's IP address. */
 export function isIpKey(key: string): boolean {
-  return IP_KEYS.has(key);
+  return IP_KEYS.has(key) || IP_KEYS.has(key.toLowerCase());
 }
 
 export type Redactable =
@@ -178,7 +197,8 @@ export function redactHeaders(
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;
     const joined = Array.isArray(v) ? v.join(", ") : v;
-    out[k.toLowerCase()] = isSensitiveKey(k) ? REDACTED : redactText(joined);
+    const key = k.toLowerCase();
+    out[key] = isSensitiveKey(k) ? REDACTED : isIpKey(key) ? truncateIp(joined) : redactText(joined);
   }
   return out;
 }

@@ -10,21 +10,11 @@
  * "send_error", ...) carry no level, because Sentry reports them without one. So sent + dropped = captured.
  */
 import { type Counter, type MeterProvider, metrics } from "@opentelemetry/api";
-import type { InstrumentSpec } from "../catalogue/instruments";
+import { ATTR_SENTRY_DROP_REASON, ATTR_SENTRY_LEVEL, SENTRY_EVENTS_DROPPED } from "../catalogue/instruments";
 import { LIBRARY_NAME, LIBRARY_VERSION } from "../version";
 import type { SentryLevel } from "./config";
 
-export const ATTR_SENTRY_LEVEL = "level";
-export const ATTR_SENTRY_DROP_REASON = "reason";
-
-export const SENTRY_EVENTS_DROPPED: InstrumentSpec = {
-  name: "sentry.events.dropped",
-  kind: "counter",
-  unit: "{event}",
-  description:
-    "Sentry error events that were not sent, by level and reason (sampled, ignored, before_send_error, backoff, queue_overflow, network_error, ratelimit_backoff, send_error, ...).",
-  attributes: [ATTR_SENTRY_LEVEL, ATTR_SENTRY_DROP_REASON],
-};
+export { ATTR_SENTRY_DROP_REASON, ATTR_SENTRY_LEVEL, SENTRY_EVENTS_DROPPED } from "../catalogue/instruments";
 
 export type DropReason =
   | "sampled"

@@ -23,6 +23,7 @@ import {
   recordQuotaUsage,
   recordRateLimitExceeded,
 } from "../../src/instrument/recorders";
+import { recordDropped } from "../../src/sentry/sampling";
 import { ROOT } from "../support/child";
 import { startTestSdk, type TestSdk } from "../support/in-memory-sdk";
 
@@ -69,6 +70,7 @@ describe("catalogue instruments", () => {
     recordApiKeyRequest({ organizationId: "org_1", apiKeyId: "key_1", status: "accepted" });
     recordRateLimitExceeded({ organizationId: "org_1", limitType: "per_minute" });
     recordQuotaUsage({ organizationId: "org_1", percent: 42.5 });
+    recordDropped("sampled", "warning");
     const rm = await t.collect();
     for (const sm of rm.scopeMetrics) for (const m of sm.metrics) byName.set(m.descriptor.name, m);
   });
@@ -202,6 +204,7 @@ describe("catalogue table", () => {
       "v8js.memory.heap.used": "v8js_memory_heap_used_bytes",
       "health.check.status": "health_check_status",
       "health.check.duration": "health_check_duration_seconds",
+      "sentry.events.dropped": "sentry_events_dropped_total",
     });
   });
 

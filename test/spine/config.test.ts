@@ -86,3 +86,23 @@ describe("the preload with a bad configuration", () => {
     assert.match(r.stderr, /OTEL_TRACES_SAMPLER_ARG.*exiting/);
   });
 });
+
+describe("health and shutdown settings", () => {
+  it("parses the rate limit, token and drain bounds, and checks their invariants", () => {
+    const c = resolveConfig({
+      HEALTH_CHECK_RATE_LIMIT: "600/1m",
+      PROCODE_HEALTH_TOKEN: "0123456789abcdef",
+      PROCODE_SHUTDOWN_TIMEOUT_MS: "10000",
+      PROCODE_SHUTDOWN_ACCEPT_DELAY_MS: "500",
+    });
+    assert.deepEqual(c.health.rateLimit, { limit: 600, windowMs: 60_000 });
+    assert.equal(c.shutdown.drainTimeoutMs, 6000);
+    assert.equal(resolveConfig({ HEALTH_CHECK_RATE_LIMIT: "off" }).health.rateLimit, false);
+    assert.throws(() => resolveConfig({ HEALTH_CHECK_RATE_LIMIT: "lots" }), /HEALTH_CHECK_RATE_LIMIT="lots"/);
+    assert.throws(
+      () => resolveConfig({ PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS: "5000" }),
+      /less than PROCODE_SHUTDOWN_TIMEOUT_MS/,
+    );
+    assert.throws(() => resolveConfig({ PROCODE_HEALTH_TOKEN: "short" }), /at least 16 characters/);
+  });
+});

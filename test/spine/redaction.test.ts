@@ -124,3 +124,18 @@ describe("errors through the redaction module", () => {
     assert.equal(err.message, "card rejected for password=hunter2", "the original is untouched");
   });
 });
+
+describe("client addresses in headers", () => {
+  it("truncates forwarding headers, as header maps and as span attributes", () => {
+    assert.deepEqual(
+      redactHeaders({ "X-Forwarded-For": "203.0.113.77, 10.0.0.5", forwarded: 'for="198.51.100.17"' }),
+      {
+        "x-forwarded-for": "203.0.113.0, 10.0.0.0",
+        forwarded: "198.51.100.0",
+      },
+    );
+    assert.deepEqual(redactObject({ "http.request.header.x-real-ip": "192.0.2.44" }), {
+      "http.request.header.x-real-ip": "192.0.2.0",
+    });
+  });
+});

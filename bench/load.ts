@@ -3,7 +3,9 @@
  * send the next request when the previous answer arrives, for `durationMs`. Returns the request count and
  * latency percentiles. Bounded in time; only 127.0.0.1 targets.
  */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { Agent, request } from "node:http";
+import { cpus } from "node:os";
 
 export interface LoadResult {
   readonly requests: number;
@@ -65,4 +67,50 @@ export async function runLoad(opts: {
     p50Us: percentile(latencies, 50),
     p99Us: percentile(latencies, 99),
   };
+}
+
+/** The median of a list (0 for an empty one). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/** True when the server can be pinned to CPU 0 and the load to CPU 1 (taskset present, two cores or more). */
+export const HAVE_TASKSET: boolean = (() => {
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Starts `node <nodeArgs>` (pinned to CPU 0 when possible) from the repository root and waits for its
+ * `listening <port>` line.
+ */
+export async function startPinnedNode(
+  nodeArgs: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+  stderr: "inherit" | "ignore" = "ignore",
+): Promise<{ proc: ChildProcess; port: number }> {
+  const cmd = HAVE_TASKSET ? "taskset" : process.execPath;
+  const cmdArgs = HAVE_TASKSET ? ["-c", "0", process.execPath, ...nodeArgs] : [...nodeArgs];
+  const proc = spawn(cmd, cmdArgs, {
+    cwd,
+    env: { PATH: process.env.PATH, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", stderr],
+  });
+  let out = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return { proc, port };
 }

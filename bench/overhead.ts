@@ -6,13 +6,12 @@
  * pinned to CPU 0 and the load generator runs on CPU 1 (taskset) when the machine has two cores.
  * Writes the table to stdout; the results file is bench/results/overhead.md (written by hand from a run).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus } from "node:os";
 import path from "node:path";
-import { type LoadResult, runLoad } from "./load";
+import { HAVE_TASKSET, type LoadResult, median, runLoad, startPinnedNode } from "./load";
 
 /** wrk (Debian package `wrk`) when installed: a C load generator that does not saturate before the server. */
 function wrkLoad(port: number, seconds: number, connections: number): LoadResult | undefined {
@@ -77,15 +76,6 @@ async function startSink(): Promise<{ url: string; close: () => void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-const haveTaskset = (() => {
-  try {
-    execFileSync("taskset", ["-V"], { stdio: "ignore" });
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-
 async function startServer(
   v: Variant,
   sinkUrl: string,
@@ -96,23 +86,13 @@ async function startServer(
     ...(v.preload ? ["--require", "./dist/register.js"] : []),
     "build/bench/hello-app.js",
   ];
-  const cmd = haveTaskset ? "taskset" : process.execPath;
-  const cmdArgs = haveTaskset ? ["-c", "0", process.execPath, ...nodeArgs] : nodeArgs;
   const t0 = performance.now();
-  const proc = spawn(cmd, cmdArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: "0", OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...v.env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
-  });
+  const { proc, port } = await startPinnedNode(
+    nodeArgs,
+    { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...v.env },
+    ROOT,
+    "inherit",
+  );
   // Start-up: spawn to the first answered request.
   for (;;) {
     try {
@@ -132,14 +112,8 @@ async function stop(proc: ChildProcess): Promise<void> {
   await exited;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-
 async function main(): Promise<void> {
-  if (haveTaskset) {
+  if (HAVE_TASKSET) {
     // The load generator on the other core.
     execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   }
@@ -165,7 +139,7 @@ async function main(): Promise<void> {
         PROFILE && r === ROUNDS - 1 ? path.join(ROOT, "bench/results/tmp", v.name) : undefined;
       const s = await startServer(v, sink.url, profileDir);
       const load =
-        (haveTaskset && wrkLoad(s.port, 1, CONNECTIONS) && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
+        (HAVE_TASKSET && wrkLoad(s.port, 1, CONNECTIONS) && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
         (await runLoad({
           port: s.port,
           path: (i) => `/hello/${i % 100}`,
@@ -198,7 +172,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    `${lines.join("\n")}\n\n${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections, server on CPU 0${haveTaskset ? "" : " (no taskset: unpinned)"}; node ${process.version}\n`,
+    `${lines.join("\n")}\n\n${ROUNDS} interleaved rounds of ${SECONDS} s, ${CONNECTIONS} connections, server on CPU 0${HAVE_TASKSET ? "" : " (no taskset: unpinned)"}; node ${process.version}\n`,
   );
 }
 

@@ -8,12 +8,13 @@
  * load generator to CPU 1 (taskset) when the machine has two cores. Writes a Markdown table to stdout;
  * bench/results/sentry.md records a run.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { Agent, createServer, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import path from "node:path";
+import { HAVE_TASKSET, median, percentile, startPinnedNode } from "./load";
 
 const ROOT = path.resolve(__dirname, "../..");
 const APP = "build/test/fixtures/sentry-app.js";
@@ -39,18 +40,6 @@ interface Sample {
   allP99: number;
   events: number;
 }
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 async function listen(server: Server): Promise<number> {
   server.listen(0, "127.0.0.1");
@@ -94,15 +83,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const haveTaskset = (() => {
-  try {
-    execFileSync("taskset", ["-V"], { stdio: "ignore" });
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-
 let running: ChildProcess | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
@@ -112,25 +92,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 async function startApp(env: Record<string, string>): Promise<{ proc: ChildProcess; port: number }> {
-  const nodeArgs = ["--require", "./dist/register.js", APP];
-  const cmd = haveTaskset ? "taskset" : process.execPath;
-  const cmdArgs = haveTaskset ? ["-c", "0", process.execPath, ...nodeArgs] : nodeArgs;
-  const proc = spawn(cmd, cmdArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  running = proc;
-  let out = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.once("exit", (c) => reject(new Error(`app exited ${c}`)));
-  });
-  return { proc, port };
+  const app = await startPinnedNode(["--require", "./dist/register.js", APP], env, ROOT);
+  running = app.proc;
+  return app;
 }
 
 async function stopApp(proc: ChildProcess): Promise<void> {
@@ -202,7 +166,7 @@ async function runVariant(mode: Mode, otlpUrl: string): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  if (haveTaskset) execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
+  if (HAVE_TASKSET) execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   const otlp = await startSentry("up"); // any 200 will do for OTLP/HTTP JSON
   const otlpUrl = `http://127.0.0.1:${otlp.port}`;
   const results = new Map<Mode, Sample[]>(MODES.map((m) => [m, []]));
@@ -231,7 +195,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    `${lines.join("\n")}\n\nMedian of ${ROUNDS} rounds (min-max in brackets); ${SECONDS} s per round after 1 s of warm-up, ${CONNECTIONS} connections, one request in ${ERROR_EVERY} fails. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${new Date().toISOString().slice(0, 10)}; server on CPU 0, load on CPU 1: ${haveTaskset}.\n`,
+    `${lines.join("\n")}\n\nMedian of ${ROUNDS} rounds (min-max in brackets); ${SECONDS} s per round after 1 s of warm-up, ${CONNECTIONS} connections, one request in ${ERROR_EVERY} fails. Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ${new Date().toISOString().slice(0, 10)}; server on CPU 0, load on CPU 1: ${HAVE_TASKSET}.\n`,
   );
 }
 

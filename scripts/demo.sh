@@ -7,19 +7,10 @@
 # its own /metrics). See service/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/lib/node.sh
-source scripts/lib/deps.sh
-procode_ensure_node
-procode_system_deps
-procode_npm_deps
+source scripts/lib/bootstrap.sh
 stack=1
 for arg in "$@"; do [[ $arg == --no-stack ]] && stack=0; done
-if [[ $stack == 1 ]]; then
-  bins=$(bash scripts/build-otel-binaries.sh)
-  PROCODE_OTELCOL_BIN=$(sed -n 's/^otelcol=//p' <<<"$bins")
-  PROCODE_JAEGER_BIN=$(sed -n 's/^jaeger=//p' <<<"$bins")
-  export PROCODE_OTELCOL_BIN PROCODE_JAEGER_BIN
-fi
+if [[ $stack == 1 ]]; then procode_otel_binaries; fi
 npm run --silent build
 # exec: Ctrl-C and SIGTERM reach the orchestrator itself, which stops what it started.
 exec node build/service/demo.js "$@"

@@ -3,15 +3,9 @@
 # the backend config checks, and every test (unit, process, end-to-end against the real backends).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/lib/node.sh
-source scripts/lib/deps.sh
-procode_ensure_node
-procode_system_deps
-procode_npm_deps
-
+source scripts/lib/bootstrap.sh
 # The Collector and Jaeger binaries (built from the Go module proxy once, then cached).
-eval "$(bash scripts/build-otel-binaries.sh)"
-export PROCODE_OTELCOL_BIN="$otelcol" PROCODE_JAEGER_BIN="$jaeger"
+procode_otel_binaries
 
 echo "== lint and format (biome)"
 npx biome ci .
@@ -19,5 +13,6 @@ echo "== type-check and build"
 npm run --silent build
 echo "== backend config checks"
 bash scripts/validate-otel-config.sh
+bash scripts/check-configs.sh
 echo "== tests"
 node --test --test-reporter=spec --test-concurrency=2 --test-timeout=300000 "build/test/**/*.test.js"

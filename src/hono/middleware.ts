@@ -11,7 +11,7 @@ import {
   type Attributes,
   context,
   type Histogram,
-  isSpanContextValid,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -48,10 +48,45 @@ const KNOWN_METHODS = new Set([
   "PATCH",
 ]);
 
-const headerGetter: TextMapGetter<Headers> = {
-  keys: (h) => [...h.keys()],
-  get: (h, key) => h.get(key) ?? undefined,
+/** Request headers read without materialising a Fetch `Headers` object where the runtime allows it. */
+interface HeaderSource {
+  get(name: string): string | undefined;
+  keys(): string[];
+}
+
+type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * On @hono/node-server the Node request's own header object is read directly: touching `c.req.raw.headers`
+ * makes node-server build a Fetch Headers object for every request, which the metrics path does not need.
+ */
+function rawHeaders(c: Context): HeaderSource {
+  const incoming = (c.env as { incoming?: { headers?: IncomingHeaders } } | undefined)?.incoming?.headers;
+  if (incoming && typeof incoming === "object") {
+    return {
+      get: (name) => {
+        const v = incoming[name];
+        return Array.isArray(v) ? v.join(", ") : v;
+      },
+      keys: () => Object.keys(incoming),
+    };
+  }
+  const h = c.req.raw.headers;
+  return { get: (name) => h.get(name) ?? undefined, keys: () => [...h.keys()] };
+}
+
+const headerGetter: TextMapGetter<HeaderSource> = {
+  keys: (h) => h.keys(),
+  get: (h, key) => h.get(key),
 };
+
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** False when no tracer provider is registered (tracing off): the middleware then only records metrics. */
+function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER;
+}
 
 export interface ObservabilityMiddlewareOptions {
   /** Paths served without a span or metrics (probes, /metrics). Default: none. */
@@ -122,26 +157,27 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     const activeAttrs = { [ATTR_HTTP_REQUEST_METHOD]: method };
     inst.httpActive.add(1, activeAttrs);
 
-    const tracer = trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
     let span: Span | undefined;
     let thrown: unknown;
+    const headers = rawHeaders(c);
     try {
-      const parent = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
-      const url = c.req.url;
-      const q = url.indexOf("?");
-      const attrs: Attributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_URL_PATH]: path,
-        [ATTR_URL_SCHEME]: url.startsWith("https:") ? "https" : "http",
-      };
-      if (q >= 0) attrs[ATTR_URL_QUERY] = redactUrl(url.slice(q + 1));
-      const ua = c.req.header("user-agent");
-      if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
-      span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: attrs }, parent);
-      if (!isSpanContextValid(span.spanContext())) {
-        // Tracing is off (no provider): skip the context switch entirely.
+      if (!tracingOn()) {
+        // No tracer provider: no span, no context switch, no header parsing.
         await next();
       } else {
+        const tracer = trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
+        const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+        const url = c.req.url;
+        const q = url.indexOf("?");
+        const attrs: Attributes = {
+          [ATTR_HTTP_REQUEST_METHOD]: method,
+          [ATTR_URL_PATH]: path,
+          [ATTR_URL_SCHEME]: url.startsWith("https:") ? "https" : "http",
+        };
+        if (q >= 0) attrs[ATTR_URL_QUERY] = redactUrl(url.slice(q + 1));
+        const ua = headers.get("user-agent");
+        if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
+        span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: attrs }, parent);
         await context.with(trace.setSpan(parent, span), next);
       }
     } catch (err) {
@@ -167,7 +203,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
         route === undefined
           ? { [ATTR_HTTP_REQUEST_METHOD]: method }
           : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
-      const reqSize = contentLength(c.req.header("content-length"));
+      const reqSize = contentLength(headers.get("content-length"));
       if (reqSize !== undefined) inst.httpRequestSize.record(reqSize, sizeAttrs);
       if (thrown === undefined) recordResponseSize(c, inst.httpResponseSize, sizeAttrs);
 

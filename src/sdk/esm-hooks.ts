@@ -16,8 +16,13 @@ interface IitmRegisterHooks {
 
 let registered = false;
 
+/** `node -e` / `-p`: there is no module graph to hook, and Node's TypeScript-aware eval trips the hook. */
+function evaluatingString(): boolean {
+  return process.execArgv.some((a) => /^(-e|--eval|-p|--print)(=|$)/.test(a));
+}
+
 export function registerEsmHooks(): void {
-  if (registered) return;
+  if (registered || evaluatingString()) return;
   registered = true;
   try {
     // require(esm) of a synchronous ES module (Node >= 22.12).

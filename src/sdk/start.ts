@@ -1,5 +1,6 @@
 /** What the preload runs; see register.ts. Exported for tests and for apps that start telemetry in code. */
 import { DiagConsoleLogger, DiagLogLevel, diag } from "@opentelemetry/api";
+import { setGlobalErrorHandler } from "@opentelemetry/core";
 import { ConfigError, type ObservabilityConfig, resolveConfig } from "../config/config";
 import { formatIssue } from "../config/env";
 import { startInternalServer } from "../hono/internal-server";
@@ -71,6 +72,11 @@ export function start(): Sdk | undefined {
   diag.setLogger(new DiagConsoleLogger(), {
     logLevel: DIAG_LEVELS[config.logLevel],
     suppressOverrideMessage: true,
+  });
+  // SDK errors (a failed export while the Collector is away, ...) as one line each, not a JSON stack dump.
+  setGlobalErrorHandler((err) => {
+    const text = err instanceof Error ? err.message : typeof err === "string" ? err : JSON.stringify(err);
+    diag.warn(text);
   });
   try {
     registerEsmHooks();

@@ -106,3 +106,17 @@ describe("health and shutdown settings", () => {
     assert.throws(() => resolveConfig({ PROCODE_HEALTH_TOKEN: "short" }), /at least 16 characters/);
   });
 });
+
+describe("the preload with `node -e`", () => {
+  it("runs evaluated code (no module graph to hook) and reports an unreachable Collector in one line", async () => {
+    const r = await runChild(
+      ["--require", "./dist/register.js", "-e", "require('node:module'); console.log('eval ran')"],
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /eval ran/);
+    assert.doesNotMatch(r.stderr, /"stack"|\n\s+at /, "no stack dump");
+  });
+});

@@ -6,7 +6,9 @@
 #   - promtool test rules     prometheus/tests/*.yml (every alert: just before and at its for: boundary,
 #                             and a case where it must not fire)
 #   - amtool check-config     alertmanager/alertmanager.yml (and its templates)
-#   - amtool config routes test: each severity (and the Watchdog) reaches its receiver
+#   - amtool config routes test: each severity (and the Watchdog) reaches its receiver, both severities of an
+#                             alert that has two (LLMProviderErrors) included
+# (Inhibition is not something amtool can test: test/alerts/alertmanager.test.ts runs it in the real Alertmanager.)
 # Runs every check, prints each result, and exits non-zero when any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,10 @@ run "amtool check-config alertmanager/alertmanager.yml" amtool check-config aler
 # label set -> the receiver it must reach
 route_cases=(
   "pagerduty|alertname=DatabaseConnectionFailure severity=critical service=agent-service"
+  "pagerduty|alertname=LLMProviderErrors severity=critical service=agent-service gen_ai_provider_name=openai"
+  "slack|alertname=LLMProviderErrors severity=warning service=agent-service gen_ai_provider_name=openai"
+  "pagerduty|alertname=ChatAvailabilityErrorBudgetBurn severity=critical service=agent-service long_window=1h"
+  "slack|alertname=ChatAvailabilityErrorBudgetBurn severity=warning service=agent-service long_window=1d"
   "slack|alertname=HTTPHighResponseTime severity=warning service=agent-service"
   "heartbeat|alertname=Watchdog severity=none service=prometheus"
   "slack|alertname=UnknownSeverity severity=info service=agent-service"

@@ -150,34 +150,81 @@ describe("alertmanager.yml: routing, inhibition and payloads through the real Al
     assert.equal(pagerduty.all().filter((r) => r.body.payload?.group === "am-warning").length, 0);
   });
 
-  it("inhibits a warning while the same service has a critical alert, not another service's", async () => {
+  it("inhibits the warning of an alert only while the same alert is critical for the same service and provider", async () => {
+    const svc = "am-inhibit";
+    const llm = (severity: string, provider: string, service = svc) =>
+      alert("LLMProviderErrors", severity, service, { gen_ai_provider_name: provider });
+    const burn = (severity: string, long: string, short: string) =>
+      alert("ChatAvailabilityErrorBudgetBurn", severity, svc, {
+        slo: "chat-availability",
+        long_window: long,
+        short_window: short,
+      });
     await post(
-      alert("LLMProviderFailing", "critical", "am-inhibit", { gen_ai_provider_name: "openai" }),
-      alert("LLMProviderDegraded", "warning", "am-inhibit", { gen_ai_provider_name: "openai" }),
-      alert("LLMProviderDegraded", "warning", "am-other", { gen_ai_provider_name: "openai" }),
+      llm("critical", "openai"),
+      llm("warning", "openai"), // the same alert, service and provider: inhibited
+      llm("warning", "anthropic"), // another provider: delivered
+      llm("warning", "openai", "am-other"), // another service: delivered
+      alert("HTTPHighErrorRate", "critical", svc),
+      alert("HTTPHighResponseTime", "warning", svc), // another alert of a service that pages: delivered
+      burn("critical", "1h", "5m"),
+      burn("warning", "1d", "2h"), // the same alert at another window (labels outside equal): inhibited
     );
-    await pagerduty.waitFor(
-      (r) => r.body.payload?.group === "am-inhibit",
-      WAIT_MS,
-      "the page for am-inhibit",
-    );
-    // The other service's warning goes out; the inhibited one, posted in the same request, must not.
-    await slack.waitFor(
-      (r) => r.body.attachments?.[0]?.title === "[FIRING:1] LLMProviderDegraded (am-other)",
-      WAIT_MS,
-      "the warning of am-other",
-    );
-    const res = await fetch(`${am.apiUrl}/alerts?filter=${encodeURIComponent('service="am-inhibit"')}`);
+    const titled = (title: string) =>
+      slack.waitFor((r) => r.body.attachments?.[0]?.title === title, WAIT_MS, title);
+    const llmMessage = await titled(`[FIRING:1] LLMProviderErrors (${svc})`);
+    await titled("[FIRING:1] LLMProviderErrors (am-other)");
+    await titled(`[FIRING:1] HTTPHighResponseTime (${svc})`);
+    assert.match(llmMessage.body.attachments?.[0]?.text ?? "", /`gen_ai_provider_name=anthropic`/);
+    assert.doesNotMatch(llmMessage.body.attachments?.[0]?.text ?? "", /openai/);
+    for (const cls of ["LLMProviderErrors", "HTTPHighErrorRate", "ChatAvailabilityErrorBudgetBurn"])
+      await pagerduty.waitFor(
+        (r) => r.body.payload?.class === cls && r.body.payload.group === svc,
+        WAIT_MS,
+        `the page ${cls} for ${svc}`,
+      );
+
+    const res = await fetch(`${am.apiUrl}/alerts?filter=${encodeURIComponent(`service="${svc}"`)}`);
     const states = (await res.json()) as {
+      fingerprint: string;
       labels: Record<string, string>;
       status: { state: string; inhibitedBy: string[] };
     }[];
-    const warning = states.find((s) => s.labels.alertname === "LLMProviderDegraded");
-    assert.equal(warning?.status.state, "suppressed");
-    assert.equal(warning?.status.inhibitedBy.length, 1);
+    const find = (labels: Record<string, string>) => {
+      const found = states.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      assert.ok(found, `no alert ${JSON.stringify(labels)} in Alertmanager`);
+      return found;
+    };
+    const state = (labels: Record<string, string>) => {
+      const { status } = find(labels);
+      return `${status.state} by ${status.inhibitedBy.length}`;
+    };
+    const llmCritical = find({ alertname: "LLMProviderErrors", severity: "critical" });
+    const burnCritical = find({ alertname: "ChatAvailabilityErrorBudgetBurn", severity: "critical" });
+    assert.deepEqual(
+      find({ alertname: "LLMProviderErrors", severity: "warning", gen_ai_provider_name: "openai" }).status,
+      { state: "suppressed", inhibitedBy: [llmCritical.fingerprint], silencedBy: [] },
+    );
+    assert.deepEqual(find({ alertname: "ChatAvailabilityErrorBudgetBurn", severity: "warning" }).status, {
+      state: "suppressed",
+      inhibitedBy: [burnCritical.fingerprint],
+      silencedBy: [],
+    });
+    assert.equal(state({ alertname: "LLMProviderErrors", gen_ai_provider_name: "anthropic" }), "active by 0");
+    assert.equal(state({ alertname: "HTTPHighResponseTime" }), "active by 0");
+    for (const critical of [llmCritical, burnCritical, find({ alertname: "HTTPHighErrorRate" })])
+      assert.equal(critical.status.state, "active");
+
     await new Promise((r) => setTimeout(r, 4_000)); // two group intervals more
-    const leaked = slack.all().filter((r) => r.body.attachments?.[0]?.title?.includes("(am-inhibit)"));
-    assert.deepEqual(leaked, [], "the inhibited warning reached Slack");
+    const leaked = slack
+      .all()
+      .filter(
+        (r) =>
+          r.body.attachments?.[0]?.title?.includes("ChatAvailabilityErrorBudgetBurn") === true ||
+          (/LLMProviderErrors \(am-inhibit\)/.test(r.body.attachments?.[0]?.title ?? "") &&
+            /openai/.test(r.body.attachments?.[0]?.text ?? "")),
+      );
+    assert.deepEqual(leaked, [], "an inhibited warning reached Slack");
   });
 
   it("sends the Watchdog to the heartbeat receiver with the bearer token from its file", async () => {

@@ -10,10 +10,12 @@
  * 5-minute window 20 s). Event-count thresholds keep their values, so RateLimitSpike's "more than 100 in the
  * window" needs more than 5 refusals a second here.
  *
- * What routes where is the committed config's: the LLM alert of the seed (LLMProviderFailing, > 0.5 errors/s)
- * is critical and pages; its warning sibling LLMProviderDegraded is inhibited while the service has a critical
- * alert (and failing LLM calls always fail chat requests in this service, so one always fires). The Slack path
- * is shown with the warning this service can raise alone: RateLimitSpike.
+ * What routes where is the committed config's. The LLM alert, LLMProviderErrors, exists at two severities: a
+ * warning (more than 0.1 failed calls/s) goes to Slack, the critical (the seed's 0.5/s) pages, and only the
+ * critical of the same alert inhibits the warning. In this service a failed LLM call fails the chat request, so
+ * the LLM phase shows the warning reaching Slack while HTTPHighErrorRate pages for the same service (the
+ * service-wide inhibition this replaced swallowed it), then the escalation to PagerDuty with the warning
+ * inhibited, then recovery. The other Slack phase is RateLimitSpike, a warning with no critical sibling.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -28,7 +30,7 @@ import { type Stack, startStack } from "../../scripts/stack/stack";
 import { alertmanagerConfigFrom, writeAlertmanagerSecrets } from "./alertmanager-config";
 import { writeFastRules } from "./fast-rules";
 import { promqlMetricNames } from "./promql-names";
-import { PagerDutyReceiver, SlackReceiver, WebhookReceiver } from "./receivers";
+import { PagerDutyReceiver, type Received, SlackReceiver, WebhookReceiver } from "./receivers";
 import {
   chat,
   FREE_PLAN_KEY,
@@ -60,6 +62,13 @@ interface Sample {
   value: [number, string];
 }
 
+/** An alert as Alertmanager's API v2 lists it. */
+interface AlertmanagerAlert {
+  fingerprint: string;
+  labels: Record<string, string>;
+  status: { state: string; inhibitedBy: string[]; silencedBy: string[] };
+}
+
 const missing = missingReferenceService();
 
 describe("live: faults on the native stack reach PagerDuty and Slack", { skip: missing ?? false }, () => {
@@ -78,6 +87,13 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
     };
     if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
     return body.data.result;
+  }
+
+  /** The alerts Alertmanager holds that match `filter` (a matcher such as `service="x"`), with their state. */
+  async function alertmanagerAlerts(filter: string): Promise<AlertmanagerAlert[]> {
+    const res = await fetch(`${stack.alertmanager?.apiUrl}/alerts?filter=${encodeURIComponent(filter)}`);
+    if (!res.ok) throw new Error(`Alertmanager /alerts: ${res.status} ${await res.text()}`);
+    return (await res.json()) as AlertmanagerAlert[];
   }
 
   /** Waits until the alert is in `state` in Prometheus for service `job`. */
@@ -156,7 +172,8 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
     );
     assert.equal(up.length, 4);
     assert.equal(await chat(service), 200);
-    // A critical alert would inhibit the warnings below (host conditions such as DiskSpaceLow may be warnings).
+    // A page before any fault means the stack or the service is broken (host conditions such as DiskSpaceLow
+    // may raise warnings).
     assert.deepEqual(await query(`ALERTS{job="${SERVICE}", severity="critical"}`), []);
   });
 
@@ -257,66 +274,155 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
     }
   });
 
-  it("LLM failures injected -> LLMProviderFailing -> PagerDuty, LLMProviderDegraded inhibited; resolved after", {
-    timeout: PHASE_MS * 2,
-  }, async () => {
-    const traffic = new Traffic(() => chat(service, { fault: "llm=server_error@classification" }), 3);
+  it("LLM failures at the warning rate -> LLMProviderErrors warning -> Slack while chat errors page; at the critical rate -> PagerDuty, the warning inhibited; resolved after", {
+    timeout: PHASE_MS * 3,
+  }, async (t) => {
+    const fault = "llm=server_error@classification";
+    const start = Date.now();
+    const since = <T>(list: readonly Received<T>[]) => list.filter((r) => r.at >= start);
+    const title = `LLMProviderErrors (${SERVICE})`;
+    // Every `faultEvery`-th request fails its first LLM call (and the chat request, 502). Warning rate: every
+    // 12th of 4 requests a second, 0.33 failed calls/s (above the warning's 0.1/s, under the critical's 0.5/s),
+    // 1 in 23 LLM calls (4.3 %: under the warning's 10 % and the LLM SLO's 6x page at 6 %), 8.3 % of chat
+    // requests (above HTTPHighErrorRate's 5 %: the service pages for its chat errors). The shares do not
+    // depend on the machine's speed; the rate falls with it, and stays above 0.1/s down to 1.2 requests/s.
+    let faultEvery = 12;
+    let sent = 0;
+    const traffic = new Traffic(() => {
+      sent++;
+      return chat(service, sent % faultEvery === 0 ? { fault } : {});
+    }, 4);
     let dedup: string | undefined;
     try {
-      await alertState("LLMProviderFailing", "firing");
-      const trigger = await pagerduty.waitFor(
-        (r) => r.body.payload?.class === "LLMProviderFailing" && r.body.event_action === "trigger",
+      // The warning, delivered to Slack while the same service pages for the chat errors the LLM causes.
+      await alertState("HTTPHighErrorRate", "firing");
+      await pagerduty.waitFor(
+        (r) =>
+          r.at >= start &&
+          r.body.payload?.class === "HTTPHighErrorRate" &&
+          r.body.payload.group === SERVICE &&
+          r.body.event_action === "trigger",
         30_000,
-        "LLMProviderFailing trigger",
+        "HTTPHighErrorRate trigger",
+      );
+      const posted = await slack.waitFor(
+        (r) => r.at >= start && r.body.attachments?.[0]?.title === `[FIRING:1] ${title}`,
+        PHASE_MS,
+        `[FIRING:1] ${title}`,
+      );
+      const [warning] = await query(
+        `ALERTS{alertname="LLMProviderErrors", job="${SERVICE}", severity="warning"}`,
+      );
+      const provider = warning?.metric.gen_ai_provider_name ?? "";
+      assert.notEqual(provider, "");
+      assert.equal(posted.body.channel, "#procode-alerts");
+      const attachment = posted.body.attachments?.[0];
+      assert.equal(attachment?.title_link, runbook("LLMProviderErrors"));
+      assert.equal(attachment?.color, "warning");
+      assert.deepEqual(attachment?.actions, [
+        { type: "button", text: "Runbook", url: runbook("LLMProviderErrors") },
+      ]);
+      const text = attachment?.text ?? "";
+      assert.ok(
+        text.startsWith(`*LLM provider ${provider} fails calls of ${SERVICE} at an elevated rate*\n`),
+        text,
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `Calls of ${SERVICE} to the LLM provider ${provider} failed 0\\.\\d\\d times per second over the last 5 ` +
+            "minutes, [\\d.]+% of its calls \\(warning above 0\\.1/s or above 10% of the calls",
+        ),
+      );
+      assert.match(text, /`severity=warning`/);
+      assert.match(text, new RegExp(`\`gen_ai_provider_name=${provider}\``));
+      // Not inhibited by the page of another alert of the same service (the rule before issue 6's fix did).
+      const amAlerts = await alertmanagerAlerts(`service="${SERVICE}"`);
+      const llmWarning = amAlerts.find(
+        (a) => a.labels.alertname === "LLMProviderErrors" && a.labels.severity === "warning",
+      );
+      assert.deepEqual(llmWarning?.status.inhibitedBy, []);
+      assert.equal(llmWarning?.status.state, "active");
+      assert.ok(
+        amAlerts.some((a) => a.labels.alertname === "HTTPHighErrorRate" && a.status.state === "active"),
+        "HTTPHighErrorRate is no longer active in Alertmanager",
+      );
+      // Nothing LLM-related pages at this rate.
+      assert.deepEqual(
+        since(pagerduty.all())
+          .map((r) => r.body.payload?.class ?? "")
+          .filter((c) => c.startsWith("LLM")),
+        [],
+      );
+      assert.deepEqual(await query(`ALERTS{job="${SERVICE}", alertname=~"LLM.*", severity="critical"}`), []);
+      t.diagnostic(`Slack: ${attachment?.title} | ${text.split("\n").slice(0, 2).join(" | ")}`);
+      t.diagnostic(
+        `warning phase: ${JSON.stringify([...traffic.statuses])} after ${Math.round((Date.now() - start) / 1000)} s; ` +
+          `pages: ${since(pagerduty.all())
+            .map((r) => `${r.body.event_action} ${r.body.payload?.class}`)
+            .join(", ")}`,
+      );
+
+      // Every request fails its LLM call: 4 failed calls/s, the critical pages and inhibits its own warning.
+      faultEvery = 1;
+      await alertState("LLMProviderErrors", "firing", PHASE_MS);
+      const trigger = await pagerduty.waitFor(
+        (r) =>
+          r.at >= start && r.body.payload?.class === "LLMProviderErrors" && r.body.event_action === "trigger",
+        PHASE_MS,
+        "LLMProviderErrors trigger",
       );
       dedup = trigger.body.dedup_key;
       assert.equal(trigger.body.routing_key, ROUTING_KEY);
       assert.equal(trigger.body.payload?.severity, "critical");
-      assert.match(
-        trigger.body.payload?.summary ?? "",
-        /^\[FIRING:1\] LLMProviderFailing \(alerts-live-agent\): LLM provider \S+ is failing calls of alerts-live-agent$/,
+      assert.equal(trigger.body.payload?.group, SERVICE);
+      assert.equal(
+        trigger.body.payload?.summary,
+        `[FIRING:1] ${title}: LLM provider ${provider} is failing calls of ${SERVICE}`,
       );
-      assert.deepEqual(trigger.body.links, [{ href: runbook("LLMProviderFailing"), text: "Runbook" }]);
-
-      // Every chat request fails, so the chat availability SLO's fast-burn page goes out as well.
-      const burn = await pagerduty.waitFor(
-        (r) =>
-          r.body.payload?.class === "ChatAvailabilityErrorBudgetBurn" && r.body.event_action === "trigger",
-        PHASE_MS / 2,
-        "ChatAvailabilityErrorBudgetBurn trigger",
+      assert.deepEqual(trigger.body.links, [{ href: runbook("LLMProviderErrors"), text: "Runbook" }]);
+      assert.equal(trigger.body.payload?.custom_details?.runbook_url, runbook("LLMProviderErrors"));
+      assert.match(String(trigger.body.payload?.custom_details?.description), /\(critical above 0\.5\/s/);
+      t.diagnostic(
+        `PagerDuty: ${trigger.body.payload?.summary} | ${trigger.body.payload?.custom_details?.description}`,
       );
-      assert.match(
-        burn.body.payload?.summary ?? "",
-        /burns its chat-availability error budget at more than (14\.4|6)x the sustainable rate$/,
-      );
-
-      // The warning fires too, later (for: 40 s here), and Alertmanager holds it back.
-      await alertState("LLMProviderDegraded", "firing");
       await waitUntil(
-        "LLMProviderDegraded suppressed in Alertmanager",
+        "the LLMProviderErrors warning inhibited by its critical in Alertmanager",
         async () => {
-          const res = await fetch(
-            `${stack.alertmanager?.apiUrl}/alerts?filter=${encodeURIComponent('alertname="LLMProviderDegraded"')}`,
+          const now = await alertmanagerAlerts('alertname="LLMProviderErrors"');
+          const critical = now.find((a) => a.labels.severity === "critical" && a.labels.service === SERVICE);
+          const inhibited = now.find((a) => a.labels.severity === "warning" && a.labels.service === SERVICE);
+          return (
+            critical !== undefined &&
+            inhibited?.status.state === "suppressed" &&
+            JSON.stringify(inhibited.status.inhibitedBy) === JSON.stringify([critical.fingerprint])
           );
-          const alerts = (await res.json()) as { status: { state: string; inhibitedBy: string[] } }[];
-          return alerts.some((a) => a.status.state === "suppressed" && a.status.inhibitedBy.length > 0);
         },
         { deadlineMs: 30_000, intervalMs: 500 },
       );
     } finally {
       traffic.stop();
     }
+    t.diagnostic(`statuses: ${JSON.stringify([...traffic.statuses])}`);
     assert.ok((traffic.statuses.get(502) ?? 0) > 0, `statuses: ${JSON.stringify([...traffic.statuses])}`);
+    assert.ok((traffic.statuses.get(200) ?? 0) > 0, `statuses: ${JSON.stringify([...traffic.statuses])}`);
+
+    // Recovery: the page resolves in PagerDuty, the warning in Slack.
     await pagerduty.waitFor(
       (r) => r.body.event_action === "resolve" && r.body.dedup_key === dedup,
       PHASE_MS,
-      "LLMProviderFailing resolve",
+      "LLMProviderErrors resolve",
     );
-    await alertState("LLMProviderFailing", "none");
+    await slack.waitFor(
+      (r) => r.at >= start && r.body.attachments?.[0]?.title === `[RESOLVED] ${title}`,
+      PHASE_MS,
+      `[RESOLVED] ${title}`,
+    );
+    await alertState("LLMProviderErrors", "none");
+    // The warning went to Slack once (firing), not again while it was inhibited.
     assert.equal(
-      slack.all().filter((r) => JSON.stringify(r.body).includes("LLMProviderDegraded")).length,
-      0,
-      "the inhibited warning reached Slack",
+      since(slack.all()).filter((r) => r.body.attachments?.[0]?.title === `[FIRING:1] ${title}`).length,
+      1,
     );
     assert.deepEqual(pagerduty.rejections(), []);
     assert.deepEqual(slack.rejections(), []);

@@ -53,7 +53,6 @@ export async function startReferenceService(stack: Stack, name: string): Promise
       HOST: "127.0.0.1",
       PORT: String(port),
       DATABASE_URL: stack.postgres.url,
-      DB_CONNECT_TIMEOUT_MS: "1000",
       REMOTE_AGENTS: "none",
       SERVICE_FAULT_INJECTION: "true",
       LLM_SIM_LATENCY_SCALE: "0.05",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import { repoRoot } from "../../scripts/stack/binaries";
 import {
   RUNTIME_EVENTLOOP_DELAY_P99,
@@ -34,7 +35,7 @@ describe("alert rules: shape", () => {
       "ServiceDown",
       "HTTPHighErrorRate",
       "DatabaseConnectionFailure",
-      "LLMProviderFailing",
+      "LLMProviderErrors",
       "HTTPHighResponseTime",
       "HighMemoryUsage",
       "RateLimitSpike",
@@ -78,6 +79,93 @@ describe("alert rules: shape", () => {
         /^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$/,
         `${r.file}: ${r.record}`,
       );
+  });
+});
+
+describe("alert rules at two severities and the inhibition of alertmanager/alertmanager.yml", () => {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  const config: unknown = parse(readFileSync(join(repoRoot(), "alertmanager", "alertmanager.yml"), "utf8"));
+  const inhibitRules = (isRecord(config) && Array.isArray(config.inhibit_rules) ? config.inhibit_rules : [])
+    .filter(isRecord)
+    .map((r) => ({
+      source: strings(r.source_matchers),
+      target: strings(r.target_matchers),
+      equal: strings(r.equal),
+    }));
+  const severityRule = inhibitRules.find(
+    (r) => r.source.join() === 'severity="critical"' && r.target.join() === 'severity="warning"',
+  );
+  const equal = new Set(severityRule?.equal ?? []);
+  const names = [...new Set(alerts.map((a) => a.alert))];
+  const severitiesOf = (name: string): Set<string> =>
+    new Set(alerts.filter((a) => a.alert === name).map((a) => a.labels.severity ?? ""));
+  const twoSeverities = names.filter((n) => {
+    const s = severitiesOf(n);
+    return s.has("critical") && s.has("warning");
+  });
+
+  it("writes an alert that exists at two severities as one name (LLMProviderErrors, the SLO burn-rate alerts)", () => {
+    for (const name of [
+      "LLMProviderErrors",
+      "ChatAvailabilityErrorBudgetBurn",
+      "ChatLatencyErrorBudgetBurn",
+      "LLMErrorBudgetBurn",
+    ])
+      assert.ok(twoSeverities.includes(name), `${name} is not at both warning and critical`);
+    for (const name of twoSeverities) {
+      const urls = new Set(alerts.filter((a) => a.alert === name).map((a) => a.annotations.runbook_url));
+      assert.equal(urls.size, 1, `${name}: one runbook for both severities`);
+    }
+  });
+
+  it("has one inhibition, critical over warning of the same alert and service: it never mutes a critical", () => {
+    assert.equal(inhibitRules.length, 1, JSON.stringify(inhibitRules));
+    assert.ok(severityRule, "no inhibit rule from severity=critical to severity=warning");
+    assert.ok(equal.has("alertname") && equal.has("service"), `equal: ${[...equal].join(", ")}`);
+  });
+
+  it("inhibits on every label that tells two series of such an alert apart, and on none that differs between its severities", () => {
+    for (const name of twoSeverities) {
+      const own = alerts.filter((a) => a.alert === name);
+      // Labels the rules set themselves: severity, and for the SLO alerts long_window and short_window.
+      const ruleLabels = new Set(own.flatMap((a) => Object.keys(staticLabels(a))));
+      const differing = [...ruleLabels].filter(
+        (k) => new Set(own.map((a) => staticLabels(a)[k] ?? "")).size > 1,
+      );
+      assert.deepEqual(
+        differing.filter((k) => equal.has(k)),
+        [],
+        `${name}: the critical could never inhibit the warning`,
+      );
+      // The labels its firing series carry in the promtool tests, less `job` (`service` is a copy of it) and
+      // the labels every rule of the alert selects with one value (the SLO alerts' slo="...").
+      const seen = new Set(
+        tests.flatMap((t) =>
+          t.alertCases
+            .filter((c) => c.alertname === name)
+            .flatMap((c) => c.expected.flatMap((e) => Object.keys(e))),
+        ),
+      );
+      assert.ok(seen.size > 0, `${name}: no promtool case shows its labels`);
+      const pinned = (k: string): boolean => {
+        const values = own.map((a) =>
+          [...a.expr.matchAll(new RegExp(`\\b${k}="([^"]*)"`, "g"))].map((m) => m[1]),
+        );
+        return (
+          values.every((v) => v.length > 0 && new Set(v).size === 1) && new Set(values.flat()).size === 1
+        );
+      };
+      const identity = [...seen].filter(
+        (k) => !ruleLabels.has(k) && k !== "job" && k !== "alertname" && !pinned(k),
+      );
+      assert.deepEqual(
+        identity.filter((k) => !equal.has(k)),
+        [],
+        `${name}: a critical for one series would inhibit the warning of another`,
+      );
+    }
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -106,6 +107,17 @@ async function startServer(
   return { proc, port, startMs: performance.now() - t0 };
 }
 
+/**
+ * CPU seconds (user + system) the process has used, from /proc: unlike throughput on a shared machine, the
+ * server's CPU per request does not depend on how much of the core the neighbours left it.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function stop(proc: ChildProcess): Promise<void> {
   const exited = once(proc, "exit");
   proc.kill("SIGTERM");
@@ -132,22 +144,27 @@ async function main(): Promise<void> {
     },
     { name: "full", preload: true, env: { BENCH_MIDDLEWARE: "1", OTEL_METRIC_EXPORT_INTERVAL: "5000" } },
   ];
-  const results = new Map<string, { load: LoadResult; startMs: number }[]>(variants.map((v) => [v.name, []]));
+  const results = new Map<string, { load: LoadResult; startMs: number; cpuUs: number }[]>(
+    variants.map((v) => [v.name, []]),
+  );
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of variants) {
       const profileDir =
         PROFILE && r === ROUNDS - 1 ? path.join(ROOT, "bench/results/tmp", v.name) : undefined;
       const s = await startServer(v, sink.url, profileDir);
+      if (HAVE_TASKSET) wrkLoad(s.port, 1, CONNECTIONS);
+      const cpu0 = cpuSeconds(s.proc.pid);
       const load =
-        (HAVE_TASKSET && wrkLoad(s.port, 1, CONNECTIONS) && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
+        (HAVE_TASKSET && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
         (await runLoad({
           port: s.port,
           path: (i) => `/hello/${i % 100}`,
           connections: CONNECTIONS,
           durationMs: SECONDS * 1000,
         }));
+      const cpuUs = ((cpuSeconds(s.proc.pid) - cpu0) * 1e6) / Math.max(1, load.requests);
       await stop(s.proc);
-      results.get(v.name)?.push({ load, startMs: s.startMs });
+      results.get(v.name)?.push({ load, startMs: s.startMs, cpuUs });
       process.stderr.write(
         `round ${r + 1} ${v.name}: ${load.rps.toFixed(0)} req/s p50 ${load.p50Us.toFixed(0)} us p99 ${load.p99Us.toFixed(0)} us start ${s.startMs.toFixed(0)} ms\n`,
       );
@@ -158,17 +175,19 @@ async function main(): Promise<void> {
   const bareRps = median(bare.map((x) => x.load.rps));
   const bareP50 = median(bare.map((x) => x.load.p50Us));
   const bareP99 = median(bare.map((x) => x.load.p99Us));
+  const bareCpu = median(bare.map((x) => x.cpuUs));
   const lines = [
-    `| variant | median req/s | ratio to bare | p50 (us) | p99 (us) | added p50 (us) | added p99 (us) | start-up (ms) |`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- |`,
+    `| variant | server CPU per request (us) | CPU ratio bare/variant | median req/s | req/s ratio | p50 (us) | p99 (us) | added p50 (us) | added p99 (us) | start-up (ms) |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
   ];
   for (const v of variants) {
     const rs = results.get(v.name) ?? [];
     const rps = median(rs.map((x) => x.load.rps));
     const p50 = median(rs.map((x) => x.load.p50Us));
     const p99 = median(rs.map((x) => x.load.p99Us));
+    const cpu = median(rs.map((x) => x.cpuUs));
     lines.push(
-      `| ${v.name} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${(p50 - bareP50).toFixed(0)} | ${(p99 - bareP99).toFixed(0)} | ${median(rs.map((x) => x.startMs)).toFixed(0)} |`,
+      `| ${v.name} | ${cpu.toFixed(1)} | ${(bareCpu / cpu).toFixed(2)} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${(p50 - bareP50).toFixed(0)} | ${(p99 - bareP99).toFixed(0)} | ${median(rs.map((x) => x.startMs)).toFixed(0)} |`,
     );
   }
   process.stdout.write(

@@ -52,7 +52,7 @@ export const HTTP_SERVER_REQUEST_DURATION = spec({
 });
 export const HTTP_SERVER_ACTIVE_REQUESTS = spec({
   name: sc.METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
-  kind: "updowncounter",
+  kind: "observable_updowncounter",
   unit: "{request}",
   description: "Number of active HTTP server requests.",
   attributes: [sc.ATTR_HTTP_REQUEST_METHOD],

@@ -4,7 +4,6 @@
  * by a Hono handler — on the internal port, or on the public port only behind a bearer token.
  */
 import { timingSafeEqual } from "node:crypto";
-import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import type { Handler } from "hono";
 import { getActiveSdk } from "../sdk/active";
 
@@ -25,6 +24,8 @@ export function metricsHandler(options: MetricsHandlerOptions = {}): Handler | u
   const sdk = getActiveSdk();
   const exporter = sdk?.prometheusExporter;
   if (!exporter) return undefined;
+  const { PrometheusSerializer } =
+    require("@opentelemetry/exporter-prometheus") as typeof import("@opentelemetry/exporter-prometheus");
   const serializer = new PrometheusSerializer(undefined, false);
   const token = options.token;
   return async (c) => {

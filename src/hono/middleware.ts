@@ -154,8 +154,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     const rawMethod = c.req.method;
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
     const inst = instruments();
-    const activeAttrs = { [ATTR_HTTP_REQUEST_METHOD]: method };
-    inst.httpActive.add(1, activeAttrs);
+    inst.httpActive.add(1, method);
 
     let span: Span | undefined;
     let thrown: unknown;
@@ -223,7 +222,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     } catch {
       // Telemetry never breaks the response.
     } finally {
-      inst.httpActive.add(-1, activeAttrs);
+      inst.httpActive.add(-1, method);
     }
     if (thrown !== undefined) throw thrown;
   };

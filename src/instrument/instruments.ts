@@ -18,7 +18,8 @@ import { LIBRARY_NAME, LIBRARY_VERSION } from "../version";
 
 export interface Instruments {
   readonly httpDuration: Histogram;
-  readonly httpActive: UpDownCounter;
+  /** In-flight requests per method: plain counters, read by an observable at collection time. */
+  readonly httpActive: ActiveCounter;
   readonly httpRequestSize: Histogram;
   readonly httpResponseSize: Histogram;
   readonly llmDuration: Histogram;
@@ -49,11 +50,32 @@ const upDown = (m: Meter, s: InstrumentSpec): UpDownCounter =>
 const gauge = (m: Meter, s: InstrumentSpec): Gauge =>
   m.createGauge(s.name, { unit: s.unit, description: s.description });
 
+/**
+ * An up-down count kept as plain integers and observed at collection time: two metric records per request
+ * (increment, decrement) cost more than the whole rest of the HTTP metrics, an integer add costs nothing.
+ */
+export interface ActiveCounter {
+  add(delta: number, key: string): void;
+}
+
+function activeCounter(m: Meter, s: InstrumentSpec): ActiveCounter {
+  const counts = new Map<string, number>();
+  const attribute = s.attributes[0] ?? "key";
+  m.createObservableUpDownCounter(s.name, { unit: s.unit, description: s.description }).addCallback((r) => {
+    for (const [key, n] of counts) r.observe(n, { [attribute]: key });
+  });
+  return {
+    add(delta, key) {
+      counts.set(key, (counts.get(key) ?? 0) + delta);
+    },
+  };
+}
+
 /** Creates every instrument from a Meter (tests pass an in-memory provider's meter). */
 export function createInstruments(m: Meter): Instruments {
   return {
     httpDuration: histogram(m, spec.HTTP_SERVER_REQUEST_DURATION),
-    httpActive: upDown(m, spec.HTTP_SERVER_ACTIVE_REQUESTS),
+    httpActive: activeCounter(m, spec.HTTP_SERVER_ACTIVE_REQUESTS),
     httpRequestSize: histogram(m, spec.HTTP_SERVER_REQUEST_BODY_SIZE),
     httpResponseSize: histogram(m, spec.HTTP_SERVER_RESPONSE_BODY_SIZE),
     llmDuration: histogram(m, spec.GEN_AI_CLIENT_OPERATION_DURATION),

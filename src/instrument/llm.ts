@@ -104,6 +104,11 @@ export async function traceLlmCall<T>(call: LlmCall, fn: (ctl: LlmCallControl) =
     [sc.ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
     [sc.ATTR_GEN_AI_REQUEST_MODEL]: call.model,
   };
+  // llm.cost.usd and llm.errors are per provider and model only (their allow-lists).
+  const modelAttrs: Attributes = {
+    [sc.ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
+    [sc.ATTR_GEN_AI_REQUEST_MODEL]: call.model,
+  };
   const spanAttrs: Attributes = { ...metricAttrs };
   if (call.maxTokens !== undefined) spanAttrs[sc.ATTR_GEN_AI_REQUEST_MAX_TOKENS] = call.maxTokens;
   if (call.temperature !== undefined) spanAttrs[sc.ATTR_GEN_AI_REQUEST_TEMPERATURE] = call.temperature;
@@ -150,7 +155,8 @@ export async function traceLlmCall<T>(call: LlmCall, fn: (ctl: LlmCallControl) =
             inst.llmTimeToFirstChunk.record(ttfc, metricAttrs);
             span.setAttribute(sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc);
           }
-          if (errorType !== undefined) inst.llmErrors.add(1, attrs);
+          if (errorType !== undefined)
+            inst.llmErrors.add(1, { ...modelAttrs, [sc.ATTR_ERROR_TYPE]: errorType });
           if (usage) {
             const input = Math.max(0, Math.round(usage.inputTokens));
             const output = Math.max(0, Math.round(usage.outputTokens));
@@ -170,7 +176,7 @@ export async function traceLlmCall<T>(call: LlmCall, fn: (ctl: LlmCallControl) =
             });
             const cost = costUsd(call.provider, call.model, input, output);
             span.setAttribute("llm.cost.usd", cost);
-            if (cost > 0) inst.llmCost.add(cost, metricAttrs);
+            if (cost > 0) inst.llmCost.add(cost, modelAttrs);
           }
           for (const listener of outcomeListeners()) listener(errorType === undefined, errorType, call);
         } catch {

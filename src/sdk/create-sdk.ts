@@ -22,7 +22,7 @@ import {
   AggregationTemporalityPreference,
   OTLPMetricExporter,
 } from "@opentelemetry/exporter-metrics-otlp-http";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { Resource } from "@opentelemetry/resources";
@@ -83,6 +83,8 @@ function createMetricReader(config: ObservabilityConfig): {
 } {
   if (config.metrics.exporter === "prometheus") {
     // Never the exporter's own server: the app serves the text through its own route (see hono/metrics-route).
+    const { PrometheusExporter } =
+      require("@opentelemetry/exporter-prometheus") as typeof import("@opentelemetry/exporter-prometheus");
     const prometheus = new PrometheusExporter({ preventServerStart: true });
     return { reader: prometheus, prometheus };
   }

@@ -3,7 +3,6 @@ import { DiagConsoleLogger, DiagLogLevel, diag } from "@opentelemetry/api";
 import { setGlobalErrorHandler } from "@opentelemetry/core";
 import { ConfigError, type ObservabilityConfig, resolveConfig } from "../config/config";
 import { formatIssue } from "../config/env";
-import { startInternalServer } from "../hono/internal-server";
 import { setCaptureContent } from "../instrument/settings";
 import { getLifecycle } from "../lifecycle";
 import { initSentry } from "../sentry/init";
@@ -59,7 +58,10 @@ function installSignalHandlers(config: ObservabilityConfig): void {
   // A process whose event loop runs dry (a script, a batch job) flushes too: the shutdown keeps the loop
   // busy until telemetry is out, then the process exits as it was going to.
   process.once("beforeExit", () => {
-    void getLifecycle().shutdown("beforeExit", config.shutdownTimeoutMs);
+    // Bounded like the signals: exporters still retrying an unreachable Collector must not hold the exit.
+    void getLifecycle()
+      .shutdown("beforeExit", config.shutdownTimeoutMs)
+      .then(() => process.exit(process.exitCode ?? 0));
   });
 }
 
@@ -92,6 +94,9 @@ export function start(): Sdk | undefined {
     });
     installSignalHandlers(config);
     if (config.internal.port !== undefined) {
+      // Loaded only when asked for: the HTTP server stack is a third of the preload's start-up otherwise.
+      const { startInternalServer } =
+        require("../hono/internal-server") as typeof import("../hono/internal-server");
       startInternalServer(config.internal.host, config.internal.port, config.metrics.endpoint).catch(
         (err: unknown) =>
           process.stderr.write(`${PREFIX} internal port ${config.internal.port}: ${String(err)}\n`),

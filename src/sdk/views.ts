@@ -15,7 +15,7 @@ import {
   RUNTIME_EVENTLOOP_UTILIZATION,
   RUNTIME_HEAP_USED,
 } from "../catalogue/catalogue";
-import { ALL_INSTRUMENTS, type InstrumentSpec } from "../catalogue/instruments";
+import { INSTRUMENTATION_INSTRUMENTS, type InstrumentSpec, OWN_INSTRUMENTS } from "../catalogue/instruments";
 import { prometheusBaseName } from "../catalogue/prometheus-names";
 
 export interface ViewsOptions {
@@ -50,7 +50,12 @@ function viewFor(spec: InstrumentSpec, opts: ViewsOptions, withAllowList: boolea
 }
 
 export function createViews(opts: ViewsOptions): ViewOptions[] {
-  const views = ALL_INSTRUMENTS.map((spec) => viewFor(spec, opts, true));
+  // Our own instruments are recorded only with their allow-listed keys (pinned by the catalogue tests), so
+  // they skip the per-record filtering; instruments other libraries create keep the allow-list view.
+  const views = [
+    ...OWN_INSTRUMENTS.map((spec) => viewFor(spec, opts, false)),
+    ...INSTRUMENTATION_INSTRUMENTS.map((spec) => viewFor(spec, opts, true)),
+  ];
   if (opts.prometheusNames) {
     for (const spec of [RUNTIME_EVENTLOOP_DELAY_P99, RUNTIME_EVENTLOOP_UTILIZATION, RUNTIME_HEAP_USED]) {
       views.push(viewFor(spec, opts, false));

@@ -148,3 +148,15 @@ describe("a script whose event loop runs dry", () => {
     }
   });
 });
+
+describe("a script with an unreachable Collector", () => {
+  it("keeps its exit code and exits within the shutdown bound", async () => {
+    const t0 = Date.now();
+    const r = await runChild(["--require", "./dist/register.js", "test/fixtures/exit-code.cjs"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+      PROCODE_SHUTDOWN_TIMEOUT_MS: "500",
+    });
+    assert.equal(r.code, 3);
+    assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`);
+  });
+});

@@ -49,7 +49,7 @@ export function llmDashboard(): dashboard.Dashboard {
       statPanel({
         title: "Error ratio (worst provider)",
         description:
-          "Share of failed LLM calls over the last 5 minutes for the worst provider: what LLMProviderDegraded evaluates.",
+          "Share of failed LLM calls over the last 5 minutes for the worst provider: the share condition of the LLMProviderErrors warning.",
         unit: "percentunit",
         decimals: 1,
         thresholds: [

@@ -1,22 +1,25 @@
 /**
  * The service's Hono app, built from its dependencies (no globals, no I/O at construction): the telemetry
- * middleware first, then request ids, the chat endpoint behind the API-key gate and a body limit, the
- * admin routes (when an admin token is configured) and whatever health routes the caller mounts.
+ * middleware first (server span and HTTP metrics, none for the probe routes), Sentry's right after it (inside
+ * the server span), then request ids, the chat endpoint behind the API-key gate and a body limit, the admin
+ * routes (when an admin token is configured) and whatever health routes the caller mounts.
  *
  * Every refusal is a JSON body {error: {code, message, request_id, details?}} with a 4xx status; every
- * failure a 5xx with the same shape and no internals (the cause goes to the logs and the spans).
+ * failure a 5xx with the same shape and no internals (the cause goes to the logs, the spans and, once, to
+ * Sentry with the user and request context).
  */
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import type { Logger } from "@procode/observability";
-import { observabilityMiddleware } from "@procode/observability/hono";
+import type { Logger, RequestContext, UserContext } from "@procode/observability";
+import { observabilityMiddleware, routeTemplate, sentryMiddleware } from "@procode/observability/hono";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import type { ApiKeyStore } from "./auth/api-keys";
+import type { ApiKeyRecord, ApiKeyStore } from "./auth/api-keys";
 import { apiKeyGate } from "./auth/authenticate";
 import type { QuotaStore } from "./auth/quota";
 import type { SlidingWindowRateLimiter } from "./auth/rate-limiter";
 import type { ServiceConfig } from "./config";
 import type { AppEnv } from "./context";
 import { DatabaseError } from "./db/database";
+import { type RequestErrorContext, reportRequestFailure } from "./error-reports";
 import { ApiError, errorBody } from "./errors";
 import { FAULT_HEADER, NO_FAULTS, parseFaultHeader } from "./faults";
 import { INTENT_NAMES, INTENTS } from "./intents";
@@ -33,9 +36,40 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Health routes (/health, /ready, /livez) mounted at the root. */
   readonly health?: Hono;
+  /** True while the service is starting (database, warm-up): the API answers 503 `starting` meanwhile. */
+  readonly starting?: () => boolean;
 }
 
+/** Probe routes: no server span, no HTTP metrics (a probe every few seconds is not traffic). */
+export const PROBE_PATHS = ["/health", "/ready", "/livez"] as const;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Who made the request, as far as it is known: user id, organization and API key id (never the key). */
+export function userOf(c: Context<AppEnv>): UserContext | undefined {
+  const key = c.get("apiKey") as ApiKeyRecord | undefined;
+  const userId = c.get("userId") as string | undefined;
+  if (key === undefined && userId === undefined) return undefined;
+  return {
+    ...(userId !== undefined ? { id: userId } : {}),
+    ...(key !== undefined ? { organization: key.organizationId, apiKeyId: key.id } : {}),
+  };
+}
+
+/** The request for an error report; the library keeps only allow-listed headers and redacts the URL. */
+function requestOf(c: Context<AppEnv>): RequestContext {
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const route = routeTemplate(c);
+  return { method: c.req.method, url: c.req.url, headers, ...(route !== undefined ? { route } : {}) };
+}
+
+function errorContextOf(c: Context<AppEnv>): RequestErrorContext {
+  const user = userOf(c);
+  return { request: requestOf(c), ...(user !== undefined ? { user } : {}) };
+}
 
 /** Maps what a handler threw to the answer: ApiErrors as they are, dependency failures to 5xx. */
 export function toApiError(err: unknown): ApiError {
@@ -117,13 +151,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const respond = (c: Context<AppEnv>, err: ApiError): Response => {
     const requestId = c.get("requestId") ?? "unknown";
-    if (err.status >= 500) {
+    const cause = err.options.cause;
+    if (err.status >= 500 && cause !== undefined) {
+      // A failure (a refusal while starting has no cause): one event for its cause, unless already captured.
+      reportRequestFailure(cause, errorContextOf(c));
       logger.error(
         {
           request_id: requestId,
           code: err.code,
           status: err.status,
-          cause: describeCause(err.options.cause),
+          cause: describeCause(cause),
         },
         "request failed",
       );
@@ -139,8 +176,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   };
 
-  app.use(observabilityMiddleware());
+  app.use(observabilityMiddleware({ ignorePaths: PROBE_PATHS }));
+  app.use(sentryMiddleware({ user: (c) => userOf(c as Context<AppEnv>) }));
   app.use(requestId);
+
+  const starting = deps.starting ?? (() => false);
+  /** The refusal while the service starts (a refusal, not a failure: no error log, no Sentry event). */
+  const whileStarting = (c: Context<AppEnv>): Response | undefined =>
+    starting()
+      ? respond(
+          c,
+          new ApiError(503, "starting", "The service is starting; retry shortly.", {
+            headers: { "retry-after": "1" },
+          }),
+        )
+      : undefined;
 
   // Anything unexpected: a 500 with the request id only (Hono keeps the error as c.error for the span).
   app.onError((err, c) => respond(c, toApiError(err)));
@@ -166,6 +216,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const gate = apiKeyGate({ keys: deps.keys, limiter: deps.limiter, quotas: deps.quotas, refuse: respond });
 
   app.post("/api/chat", async (c) => {
+    const notYet = whileStarting(c);
+    if (notYet !== undefined) return notYet;
     try {
       const refused = await gate(c);
       if (refused !== undefined) return refused;
@@ -181,6 +233,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         throw new ApiError(400, "invalid_json", "The body is not valid JSON.");
       }
       const input = validateChatBody(body, config.maxMessageChars);
+      c.set("userId", input.userId);
       const faults = config.faultInjection ? parseFaultHeader(c.req.header(FAULT_HEADER)) : NO_FAULTS;
       const key = c.get("apiKey");
       const requestId = c.get("requestId");
@@ -191,6 +244,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         message: input.message,
         intent: input.intent,
         faults,
+        errorContext: () => errorContextOf(c),
       });
       return c.json({ request_id: requestId, ...out });
     } catch (err) {
@@ -202,6 +256,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const token = config.adminToken;
     const admin = new Hono<AppEnv>();
     admin.use(async (c, next) => {
+      const notYet = whileStarting(c);
+      if (notYet !== undefined) return notYet;
       if (!tokenMatches(c.req.header("authorization"), token)) {
         return respond(c, new ApiError(401, "unauthorized", "Admin routes need the admin bearer token."));
       }

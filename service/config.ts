@@ -2,8 +2,10 @@
  * The reference service's own configuration (the telemetry library reads its own variables): one function
  * reads the environment strictly (unset, or blank, means "use the default"; a value that is present but
  * invalid is an error naming the variable), checks invariants, and returns a frozen object. Every variable
- * is documented in service/README.md.
+ * is documented in service/README.md. The library's settings the service itself acts on (health checks,
+ * the internal port, shutdown bounds) come from the library's resolveConfig (libraryConfig below).
  */
+import { ConfigError, type ObservabilityConfig, resolveConfig } from "@procode/observability";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,7 +64,6 @@ export interface ServiceConfig {
   readonly maxMessageChars: number;
   readonly adminToken: string | undefined;
   readonly faultInjection: boolean;
-  readonly shutdownGraceMs: number;
 }
 
 export interface ConfigIssue {
@@ -283,8 +284,35 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     maxMessageChars: r.number("SERVICE_MAX_MESSAGE_CHARS", 4_000, 1, 1_000_000),
     adminToken,
     faultInjection: r.bool("SERVICE_FAULT_INJECTION", false),
-    shutdownGraceMs: r.number("SERVICE_DRAIN_TIMEOUT_MS", 3_000, 0, 600_000),
   };
   if (r.issues.length > 0) throw new ServiceConfigError(r.issues);
   return deepFreeze(config);
+}
+
+/** The library's settings the service acts on itself. */
+export type LibrarySettings = Pick<ObservabilityConfig, "health" | "internal" | "shutdown">;
+
+/** The variables behind LibrarySettings (ENABLE_HEALTH_CHECKS, HEALTH_CHECK_*, PROCODE_HEALTH_TOKEN, ...). */
+const LIBRARY_SETTING =
+  /^(ENABLE_HEALTH_CHECKS$|HEALTH_CHECK_|PROCODE_HEALTH_|PROCODE_INTERNAL_|PROCODE_SHUTDOWN_)/;
+
+/**
+ * The library's health, internal-port and shutdown settings, read by the library's own resolveConfig. A bad
+ * variable elsewhere in the library's configuration (an OTLP endpoint, say) is the preload's to report - it
+ * runs without telemetry then - and does not stop the service; a bad variable among these does, with a
+ * ServiceConfigError naming it (the service cannot run its health checks or its shutdown on a guess).
+ */
+export function libraryConfig(env: Env = process.env): LibrarySettings {
+  try {
+    return resolveConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => LIBRARY_SETTING.test(name)));
+  try {
+    return resolveConfig(own);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ServiceConfigError(err.issues);
+    throw err;
+  }
 }

@@ -86,6 +86,18 @@ async function portFor(what: string, preferred: number): Promise<number> {
 
 type Stopper = { readonly name: string; stop(): Promise<unknown> };
 
+/** Where error events go: the DSN's host only (its public key stays out of the terminal). */
+export function sentryWhere(dsn: string | undefined): string {
+  if (dsn === undefined || dsn.trim() === "") {
+    return "Sentry off (set SENTRY_DSN before the demo to send error events; the service inherits it)";
+  }
+  try {
+    return `Sentry at ${new URL(dsn).host} (SENTRY_DSN), one event per failing request`;
+  } catch {
+    return "SENTRY_DSN is not a URL: the preload reports it and sends no events";
+  }
+}
+
 async function main(): Promise<void> {
   // A closed terminal or pipe must not stop the orchestrator half-way through stopping its children.
   process.stdout.on("error", () => undefined);
@@ -209,7 +221,11 @@ async function main(): Promise<void> {
       stack
         ? `  metrics        ${stack.collector?.metricsUrl ?? "(Collector)"} (the Collector's Prometheus exporter)`
         : `  metrics        http://127.0.0.1:${internal}/metrics (the service's own, embedded mode)`,
-      `  health detail  http://127.0.0.1:${internal}/health (internal port)`,
+      `  health detail  http://127.0.0.1:${internal}/health (internal port; the public ${url}/health has statuses only)`,
+      stack
+        ? "  health gauges  health_check_status, health_check_duration_seconds (Prometheus; the DatabaseConnectionFailure alert)"
+        : `  health gauges  health_check_status in http://127.0.0.1:${internal}/metrics`,
+      `  errors         ${sentryWhere(process.env.SENTRY_DSN)}`,
       ...(stack
         ? [
             `  Jaeger         ${stack.jaeger?.queryUrl ?? ""}`,

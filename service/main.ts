@@ -3,20 +3,24 @@
  *
  *   node --require ./dist/register.js build/service/main.js        (npm start)
  *
- * Start-up: configuration (strict; a bad variable exits 78 with one line per problem), the database (waits
- * for it, applies and records migrations, loads the demo data), the LLM provider, agents and caches, the
- * health checks, the HTTP server; then warm-up (tokenizer, first health round) and the lifecycle's
- * markReady(). SIGTERM/SIGINT run the lifecycle's shutdown (the preload's, or ours without it): readiness
- * 503, in-flight requests drain, telemetry flushes, the pool closes.
+ * Start-up: configuration (strict; a bad variable exits 78 with one line per problem), the LLM provider,
+ * agents and caches, the health checks (the library's HealthMonitor) and the HTTP server - listening at once,
+ * so that /livez answers and /ready says what it waits for (503) - then the database (waits for it, applies
+ * and records migrations, loads the demo data), warm-up (tokenizer, first round of health checks) and the
+ * lifecycle's markReady(); the API answers 503 `starting` until then. SIGTERM/SIGINT run the lifecycle's
+ * shutdown (the preload's, or ours without it): readiness 503, in-flight requests drain, telemetry flushes,
+ * the pool closes.
  */
+import { once } from "node:events";
 import { type ServerType, serve } from "@hono/node-server";
 import {
   createLogger,
+  drainServerOnShutdown,
+  getActiveSdk,
   getLifecycle,
   internalPort,
   type Logger,
   mountInternal,
-  resolveConfig,
 } from "@procode/observability";
 import { PaymentAgent } from "./agents/payment";
 import { RemoteAgentRegistry } from "./agents/registry";
@@ -28,7 +32,15 @@ import { ApiKeyStore } from "./auth/api-keys";
 import { QuotaStore } from "./auth/quota";
 import { SlidingWindowRateLimiter } from "./auth/rate-limiter";
 import { LruCache } from "./cache/lru";
-import { type DatabaseConfig, loadServiceConfig, type ServiceConfig, ServiceConfigError } from "./config";
+import {
+  type ConfigIssue,
+  type DatabaseConfig,
+  type LibrarySettings,
+  libraryConfig,
+  loadServiceConfig,
+  type ServiceConfig,
+  ServiceConfigError,
+} from "./config";
 import { Database } from "./db/database";
 import { type MigrationStatus, migrate } from "./db/migrate";
 import { createPool } from "./db/pool";
@@ -48,25 +60,30 @@ function exitWithConfigError(lines: readonly string[]): never {
   process.exit(78); // EX_CONFIG
 }
 
-function readConfig(): ServiceConfig & { database: DatabaseConfig } {
-  let config: ServiceConfig;
-  try {
-    config = loadServiceConfig();
-  } catch (err) {
-    if (err instanceof ServiceConfigError) {
-      exitWithConfigError(
-        err.issues.map((i) => `${i.variable}=${JSON.stringify(i.value)}: expected ${i.allowed}`),
-      );
+/** Both configurations, every invalid variable of either named at once (exit 78). */
+function readConfig(): { service: ServiceConfig & { database: DatabaseConfig }; library: LibrarySettings } {
+  const issues: ConfigIssue[] = [];
+  const read = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ServiceConfigError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
     }
-    throw err;
+  };
+  const service = read(() => loadServiceConfig());
+  const library = read(() => libraryConfig());
+  if (service === undefined || library === undefined) {
+    exitWithConfigError(issues.map((i) => `${i.variable}=${JSON.stringify(i.value)}: expected ${i.allowed}`));
   }
-  if (config.database === undefined) {
+  if (service.database === undefined) {
     exitWithConfigError([
       "DATABASE_URL is not set. `bash scripts/demo.sh` starts a private PostgreSQL for you; otherwise point " +
         "DATABASE_URL at one (postgres://user:password@host:port/database).",
     ]);
   }
-  return config as ServiceConfig & { database: DatabaseConfig };
+  return { service: service as ServiceConfig & { database: DatabaseConfig }, library };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +97,12 @@ async function migrateWhenReachable(db: Database, logger: Logger): Promise<Migra
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       const transient =
-        code === "ECONNREFUSED" || code === "57P03" || code === "ENOTFOUND" || code === "ECONNRESET";
+        code === "ECONNREFUSED" ||
+        code === "57P03" ||
+        code === "ENOTFOUND" ||
+        code === "ECONNRESET" ||
+        // pg's connectionTimeoutMillis (DB_CONNECT_TIMEOUT_MS) failing: an Error with no code.
+        (err instanceof Error && err.message === "Connection terminated due to connection timeout");
       if (!transient || Date.now() > deadline) throw err;
       if (attempt === 1) logger.info("waiting for PostgreSQL to accept connections");
       await sleep(500);
@@ -90,42 +112,22 @@ async function migrateWhenReachable(db: Database, logger: Logger): Promise<Migra
 
 type FetchHandler = Parameters<typeof serve>[0]["fetch"];
 
-function listen(
+/** Listens; with `drain`, the server is drained by the lifecycle's shutdown (attached before any request). */
+async function listen(
   fetch: FetchHandler,
   host: string,
   port: number,
+  drain?: { readonly acceptDelayMs: number; readonly drainTimeoutMs: number; readonly name: string },
 ): Promise<{ server: ServerType; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }));
-    server.once("error", reject);
-  });
-}
-
-/**
- * Stops accepting, lets in-flight requests finish (bounded), then cuts what is left. Keep-alive connections
- * are closed as soon as they fall idle (a client's pooled connection would otherwise hold the close up).
- */
-function drain(server: ServerType, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const s = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-    const idle = setInterval(() => s.closeIdleConnections?.(), 50);
-    const timer = setTimeout(() => {
-      clearInterval(idle);
-      s.closeAllConnections?.();
-      resolve();
-    }, graceMs);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      clearInterval(idle);
-      resolve();
-    });
-    s.closeIdleConnections?.();
-  });
+  const server = serve({ fetch, hostname: host, port });
+  if (drain) drainServerOnShutdown(server, drain);
+  await once(server, "listening"); // rejects with the server's error (port in use, ...)
+  const address = server.address();
+  return { server, port: typeof address === "object" && address !== null ? address.port : port };
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const { service: config, library } = readConfig();
   const logger = createLogger({ name: "procode-agent-service" });
   const lifecycle = getLifecycle();
   const started = performance.now();
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
   if (process.listenerCount("SIGTERM") === 0) {
     const onSignal = (signal: NodeJS.Signals): void => {
       void lifecycle
-        .shutdown(signal, config.shutdownGraceMs + 5_000)
+        .shutdown(signal, library.shutdown.timeoutMs)
         .then((r) => process.exit(r.completed ? 0 : 1));
     };
     process.once("SIGTERM", onSignal);
@@ -144,19 +146,6 @@ async function main(): Promise<void> {
   const pool = createPool(config.database);
   const db = new Database(pool, config.database);
   lifecycle.onShutdown("close", "postgres pool", () => db.close());
-
-  let migrations: MigrationStatus | undefined;
-  if (config.database.migrate) {
-    migrations = await migrateWhenReachable(db, logger);
-    logger.info(
-      { applied: migrations.applied, newly_applied: migrations.newlyApplied, ms: migrations.durationMs },
-      "migrations applied",
-    );
-  }
-  if (config.database.seed) {
-    const seeded = await seed(pool);
-    logger.info({ inserted: seeded.inserted }, "demo data loaded");
-  }
 
   const provider = createProvider(config.llm);
   const llm = new LlmClient(provider, {
@@ -185,29 +174,14 @@ async function main(): Promise<void> {
     },
   );
 
-  // The library's health switches (HEALTH_CHECK_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_SECONDS); its own
-  // preload reports a bad value, here the defaults then apply.
-  let healthTiming: { intervalMs: number; timeoutMs: number } = { intervalMs: 10_000, timeoutMs: 3_000 };
-  try {
-    const h = resolveConfig().health;
-    healthTiming = { intervalMs: h.intervalMs, timeoutMs: h.timeoutMs };
-  } catch {
-    // keep the defaults
-  }
   const health = new ServiceHealth({
-    ...healthTiming,
-    database: () => pool.query("SELECT 1"),
-    llm: { probe: (signal) => provider.probe(signal), recentOutcomes: llm.outcomes },
+    settings: library.health,
+    pool,
+    llmProbe: (signal) => provider.probe(signal),
     agents: registry.healthEndpoints(),
-    migrations: () =>
-      migrations === undefined
-        ? { ready: true, message: "Migrations not managed by this instance (DB_MIGRATE=false)" }
-        : {
-            ready: true,
-            message: `All ${migrations.applied.length} migrations applied (latest ${migrations.latest})`,
-          },
     version: VERSION,
   });
+  lifecycle.onShutdown("close", "health checks", () => health.stop());
 
   const limiter = new SlidingWindowRateLimiter();
   const sweeper = setInterval(() => limiter.sweep(), 60_000);
@@ -220,24 +194,65 @@ async function main(): Promise<void> {
     quotas: new QuotaStore(db),
     pipeline,
     logger,
-    health: health.app(),
+    health: health.publicApp(),
+    starting: () => lifecycle.state === "starting",
   });
-  // Health detail on the internal port too, when the preload serves one.
-  mountInternal(health.app());
 
-  const { server, port } = await listen(app.fetch, config.host, config.port);
-  lifecycle.onShutdown("drain", "http server", () => drain(server, config.shutdownGraceMs));
+  // Health detail on the internal port: the preload's internal server when it runs one, else our own.
+  let internal: number | undefined;
+  if (library.internal.port !== undefined) {
+    if (getActiveSdk() !== undefined) {
+      mountInternal(health.internalApp());
+    } else {
+      const own = await listen(health.internalApp().fetch, library.internal.host, library.internal.port);
+      internal = own.port;
+      const server = own.server;
+      lifecycle.onShutdown(
+        "close",
+        "internal health server",
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            if ("closeAllConnections" in server) server.closeAllConnections();
+          }),
+      );
+    }
+  }
+
+  const { port } = await listen(app.fetch, config.host, config.port, {
+    name: "http server",
+    acceptDelayMs: library.shutdown.acceptDelayMs,
+    drainTimeoutMs: library.shutdown.drainTimeoutMs,
+  });
+  health.start();
+
+  if (config.database.migrate) {
+    const migrations = await migrateWhenReachable(db, logger);
+    logger.info(
+      { applied: migrations.applied, newly_applied: migrations.newlyApplied, ms: migrations.durationMs },
+      "migrations applied",
+    );
+    health.migrations.open(
+      `All ${migrations.applied.length} migrations applied (latest ${migrations.latest})`,
+    );
+  } else {
+    health.migrations.open("Migrations not managed by this instance (DB_MIGRATE=false)");
+  }
+  if (config.database.seed) {
+    const seeded = await seed(pool);
+    logger.info({ inserted: seeded.inserted }, "demo data loaded");
+  }
 
   // Warm-up: the tokenizer's ranks (about half a second) and a first round of dependency checks.
   tokenizer();
-  await health.start();
+  await health.firstRound();
+  if (lifecycle.shuttingDown) return; // stopped during start-up: never ready
   lifecycle.markReady();
 
-  const internal = internalPort();
   logger.info(
     {
       url: `http://${config.host}:${port}`,
-      internal_port: internal,
+      internal_port: internal ?? internalPort(),
       llm_provider: provider.name,
       remote_agents: config.remoteAgents.map((a) => a.name),
       startup_ms: Math.round(performance.now() - started),
@@ -247,6 +262,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Stopped while starting (SIGTERM during the wait for PostgreSQL): the shutdown closed what start-up was
+  // using, and ends the process itself.
+  if (getLifecycle().shuttingDown) return;
   process.stderr.write(
     `procode-agent-service: start-up failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`,
   );

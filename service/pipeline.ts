@@ -4,14 +4,18 @@
  *   POST /api/chat (server span, from the middleware)
  *   ├─ intent_classification ─ chat {classifier model}
  *   ├─ agent_routing ─ invoke_agent {type} ─ database query, execute_tool {remote agent} ─ HTTP client call
- *   └─ response_generation ─ chat {response model}
+ *   └─ response_generation ─ chat {response model}      (streamed: its time to first chunk is measured)
+ *
+ * A failing LLM call or agent run is reported for Sentry where it happened (error-reports.ts), with the
+ * request's context, and then propagates unchanged.
  */
 import { traceAgentRun, traceStage } from "@procode/observability";
 import type { Agent, AgentResult } from "./agents/types";
+import { type RequestErrorContext, reportAgentFailure, reportLlmFailure } from "./error-reports";
 import { ApiError } from "./errors";
 import type { Faults } from "./faults";
 import { type AgentType, agentFor, classifierPrompt, INTENT_NAMES, type Intent, isIntent } from "./intents";
-import type { LlmClient } from "./llm/client";
+import { type ChatCall, LlmCallError, type LlmClient } from "./llm/client";
 import { MalformedResponseError } from "./llm/faults";
 import type { ChatCompletion } from "./llm/types";
 
@@ -23,6 +27,8 @@ export interface ChatInput {
   /** Given by the client: classification is skipped. */
   readonly intent: Intent | undefined;
   readonly faults: Faults;
+  /** Who asked and the request, for error reports (never the API key itself); built only on failure. */
+  readonly errorContext: () => RequestErrorContext;
 }
 
 export interface ChatOutput {
@@ -72,6 +78,19 @@ export class ChatPipeline {
     private readonly agents: Readonly<Record<AgentType, Agent>>,
   ) {}
 
+  /** An LLM call whose failure is reported with the request's context before it propagates. */
+  private async chat<T>(
+    input: ChatInput,
+    call: ChatCall<T>,
+  ): Promise<{ completion: ChatCompletion; value: T }> {
+    try {
+      return await this.llm.chat(call);
+    } catch (err) {
+      if (err instanceof LlmCallError) reportLlmFailure(err, input.errorContext());
+      throw err;
+    }
+  }
+
   async run(input: ChatInput): Promise<ChatOutput> {
     let inputTokens = 0;
     let outputTokens = 0;
@@ -84,7 +103,7 @@ export class ChatPipeline {
         span.setAttribute("procode.intent.source", "client");
         return { intent: input.intent as Intent | "unknown", confidence: 1 };
       }
-      const { completion, value } = await this.llm.chat({
+      const { completion, value } = await this.chat(input, {
         model: this.models.classifier,
         messages: [
           { role: "system", content: classifierPrompt() },
@@ -115,28 +134,34 @@ export class ChatPipeline {
       span.setAttribute("agent.type", type);
       span.setAttribute("agent.intent", intent);
       return traceAgentRun({ type, intent, userId: input.userId }, async (agentSpan) => {
-        const out = await this.agents[type].run({
-          requestId: input.requestId,
-          organizationId: input.organizationId,
-          userId: input.userId,
-          intent,
-          message: input.message,
-          dbFault: input.faults.db,
-        });
-        if (out.degraded.length > 0)
-          agentSpan.addEvent("degraded", { "procode.remote_agents": [...out.degraded] });
-        return out;
+        try {
+          const out = await this.agents[type].run({
+            requestId: input.requestId,
+            organizationId: input.organizationId,
+            userId: input.userId,
+            intent,
+            message: input.message,
+            dbFault: input.faults.db,
+          });
+          if (out.degraded.length > 0)
+            agentSpan.addEvent("degraded", { "procode.remote_agents": [...out.degraded] });
+          return out;
+        } catch (err) {
+          reportAgentFailure(err, input.errorContext(), { type });
+          throw err;
+        }
       });
     });
 
     const answer = await traceStage("response_generation", async () => {
-      const { completion, value } = await this.llm.chat({
+      const { completion, value } = await this.chat(input, {
         model: this.models.response,
         messages: [
           { role: "system", content: ANSWER_SYSTEM_PROMPT },
           { role: "user", content: `${input.message}\nContext:\n${JSON.stringify(result.data)}` },
         ],
         temperature: 0.3,
+        stream: true,
         ...llmFault("generation"),
         parse: parseAnswer,
       });

@@ -11,11 +11,20 @@ import { createFaultClient } from "./pool";
 export class DatabaseError extends Error {
   override name = "DatabaseError";
   readonly errorType: string;
-  constructor(cause: unknown) {
+  constructor(
+    cause: unknown,
+    /** The statement's operation (SELECT, INSERT, ...), as db.operation.name. */
+    readonly operation: string,
+  ) {
     const code = (cause as { code?: unknown } | null)?.code;
     super("database call failed", { cause });
     this.errorType = typeof code === "string" && code !== "" ? code : "db_error";
   }
+}
+
+/** The first keyword of a statement, upper case (what instrumentation-pg names db.operation.name). */
+export function operationOf(text: string): string {
+  return /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? "_OTHER";
 }
 
 export class Database {
@@ -31,7 +40,7 @@ export class Database {
       const result = await this.pool.query<R>(text, values as unknown[]);
       return result.rows;
     } catch (err) {
-      throw new DatabaseError(err);
+      throw new DatabaseError(err, operationOf(text));
     }
   }
 
@@ -45,7 +54,7 @@ export class Database {
       const client = await this.faultClient;
       await client.query("SELECT pg_sleep(5) AS injected_fault");
     } catch (err) {
-      throw new DatabaseError(err);
+      throw new DatabaseError(err, "SELECT");
     }
     throw new Error("injected database fault: the statement did not time out");
   }

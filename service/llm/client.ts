@@ -1,12 +1,13 @@
 /**
  * The service's LLM client: one provider behind the telemetry library's traceLlmCall (GenAI span `chat
- * {model}`, duration, tokens, cost, errors by type), a deadline per call, the answer parsed inside the
- * traced call (so an unusable answer is a malformed_response on the LLM span), and the outcome recorded for
- * the health check. Failures leave as LlmCallError, whose errorType is the library's classification.
+ * {model}`, duration, tokens, cost, errors by type, and for streamed calls the time to first chunk), a
+ * deadline per call, and the answer parsed inside the traced call (so an unusable answer is a
+ * malformed_response on the LLM span). The outcome of every call reaches the LLM health check through the
+ * library's onLlmOutcome. Failures leave as LlmCallError, whose errorType is the library's classification.
  */
-import { classifyLlmError, traceLlmCall } from "@procode/observability";
+import { classifyLlmError, type LlmContext, traceLlmCall } from "@procode/observability";
 import { abortReason, LlmApiError, LlmTimeoutError, MalformedResponseError } from "./faults";
-import { CallOutcomes } from "./outcomes";
+import { countChatTokens } from "./tokenizer";
 import type { ChatCompletion, ChatMessage, LlmFaultKind, LlmProvider } from "./types";
 
 export class LlmCallError extends Error {
@@ -15,9 +16,19 @@ export class LlmCallError extends Error {
     /** rate_limit, timeout, server_error, malformed_response, client_error, ... */
     readonly errorType: string,
     cause: unknown,
+    /** The call that failed, for error reports (provider, model, prompt tokens when known). */
+    readonly llm: LlmContext,
   ) {
     super(`LLM call failed (${errorType})`, { cause });
   }
+}
+
+/**
+ * Prompt tokens of a call that failed (the provider reported none): o200k_base counts, exact for the
+ * simulated model and OpenAI's GPT-4o family; Anthropic's tokenizer is not public, so none is claimed there.
+ */
+function promptTokens(provider: string, messages: readonly ChatMessage[]): number | undefined {
+  return provider === "anthropic" ? undefined : countChatTokens(messages);
 }
 
 export interface LlmClientOptions {
@@ -31,6 +42,8 @@ export interface ChatCall<T> {
   readonly maxTokens?: number;
   readonly temperature?: number;
   readonly fault?: LlmFaultKind;
+  /** Stream the answer (the provider's streaming API); its first chunk is the call's time to first chunk. */
+  readonly stream?: boolean;
   /** Turns the answer into what the caller needs; throws MalformedResponseError when it cannot. */
   readonly parse: (completion: ChatCompletion) => T;
 }
@@ -49,8 +62,6 @@ function syntheticFault(kind: LlmFaultKind): Error {
 }
 
 export class LlmClient {
-  readonly outcomes = new CallOutcomes();
-
   constructor(
     readonly provider: LlmProvider,
     private readonly options: LlmClientOptions,
@@ -67,6 +78,7 @@ export class LlmClient {
           operation: "chat",
           maxTokens,
           temperature,
+          stream: call.stream === true,
           input: call.messages,
         },
         async (ctl) => {
@@ -74,6 +86,12 @@ export class LlmClient {
           if (call.fault !== undefined && this.provider.name !== "simulated")
             throw syntheticFault(call.fault);
           const signal = AbortSignal.timeout(this.options.timeoutMs);
+          let first = true;
+          const onChunk = (): void => {
+            if (!first) return;
+            first = false;
+            ctl.firstChunk();
+          };
           let completion: ChatCompletion;
           try {
             completion = await this.provider.chat({
@@ -83,6 +101,7 @@ export class LlmClient {
               temperature,
               signal,
               ...(call.fault !== undefined ? { fault: call.fault } : {}),
+              ...(call.stream === true ? { onChunk } : {}),
             });
           } catch (err) {
             if (signal.aborted) throw abortReason(signal, this.options.timeoutMs);
@@ -99,12 +118,14 @@ export class LlmClient {
           return { completion, value: call.parse(completion) };
         },
       );
-      this.outcomes.record(true);
       return result;
     } catch (err) {
-      const type = classifyLlmError(err);
-      this.outcomes.record(false, type);
-      throw new LlmCallError(type, err);
+      const inputTokens = promptTokens(this.provider.name, call.messages);
+      throw new LlmCallError(classifyLlmError(err), err, {
+        provider: this.provider.name,
+        model: call.model,
+        ...(inputTokens !== undefined ? { inputTokens } : {}),
+      });
     }
   }
 }

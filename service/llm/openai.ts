@@ -2,8 +2,10 @@
  * The OpenAI adapter: the official `openai` client (Chat Completions), base URL configurable so that any
  * server speaking the API's HTTP shape (a gateway, a local model server, the tests' fake) can stand in.
  * Retries are the client's (LLM_MAX_RETRIES, default 0 so that every failure is seen by the telemetry).
+ * Streamed calls use `stream: true` with `stream_options.include_usage` (the last chunk carries the usage).
  */
 import OpenAI from "openai";
+import { ChunkAssembler } from "./chunks";
 import { MalformedResponseError } from "./faults";
 import type { ChatCompletion, ChatRequest, LlmProvider } from "./types";
 
@@ -24,19 +26,29 @@ export class OpenAiProvider implements LlmProvider {
       ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
       timeout: options.timeoutMs,
       maxRetries: options.maxRetries,
+      // Its own console logging would print raw server-sent events (completion text); failures reach us as
+      // errors, classified and recorded on the span.
+      logLevel: "off",
     });
   }
 
   async chat(request: ChatRequest): Promise<ChatCompletion> {
-    const res = await this.client.chat.completions.create(
-      {
-        model: request.model,
-        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-        max_completion_tokens: request.maxTokens,
-        temperature: request.temperature,
-      },
-      { signal: request.signal },
-    );
+    const params = {
+      model: request.model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      max_completion_tokens: request.maxTokens,
+      temperature: request.temperature,
+    };
+    if (request.onChunk !== undefined) {
+      const stream = await this.client.chat.completions.create(
+        { ...params, stream: true, stream_options: { include_usage: true } },
+        { signal: request.signal },
+      );
+      const assembler = new ChunkAssembler(request.onChunk);
+      for await (const chunk of stream) assembler.add(chunk);
+      return assembler.finish();
+    }
+    const res = await this.client.chat.completions.create(params, { signal: request.signal });
     const choice = res.choices?.[0];
     const content = choice?.message?.content;
     if (typeof content !== "string" || !res.usage) {

@@ -5,17 +5,20 @@
  *   latency and the same failure decision (each call draws from a generator seeded by seed, call number,
  *   model and prompt).
  * - Token counts come from a real BPE tokenizer (o200k_base) over the actual prompt and answer.
- * - Latency is time to first token (log-normal) plus a per-token generation time, per model size.
+ * - Latency is time to first token (log-normal) plus a per-token generation time, per model size. Asked to
+ *   stream, it sends OpenAI-shaped chunks, one token each, the first after the time to first token and the
+ *   rest a (jittered) token generation time apart.
  * - Failures: 429 rate limit, timeout (no answer until the client's deadline), 5xx, and a malformed response
- *   (a truncated JSON body), each at a configured rate or forced for one call.
+ *   (a truncated JSON body, or a stream cut off half way), each at a configured rate or forced for one call.
  * - It "understands" two tasks: intent classification (it reads the labels and their keywords from the
  *   system prompt and scores the user message against them) and answer generation (it words the context it
  *   was given).
  */
 import type { SimulatedModelConfig } from "../config";
 import { hash32, Rng } from "../random";
+import { ChunkAssembler, type CompletionChunk } from "./chunks";
 import { LlmApiError, sleep } from "./faults";
-import { countChatTokens, countTokens, truncateToTokens } from "./tokenizer";
+import { countChatTokens, countTokens, tokenizer, truncateToTokens } from "./tokenizer";
 import type { ChatCompletion, ChatMessage, ChatRequest, LlmFaultKind, LlmProvider } from "./types";
 
 interface ModelProfile {
@@ -40,6 +43,30 @@ interface WireBody {
   model: string;
   choices: { index: number; message: { role: "assistant"; content: string }; finish_reason: string }[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/** Waits `ms` (nothing at all at 0: an instant model streams its chunks back to back). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms > 0) return sleep(ms, signal);
+  return signal.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+}
+
+/**
+ * The text cut at its token boundaries, one piece per token; a token that ends inside a multi-byte character
+ * is held back and sent with the next one, so that every piece is whole text and the pieces join to `text`.
+ */
+export function tokenPieces(text: string): string[] {
+  const enc = tokenizer();
+  const ids = enc.encode(text);
+  const pieces: string[] = [];
+  let sent = 0;
+  for (let i = 1; i <= ids.length; i++) {
+    const prefix = enc.decode(ids.slice(0, i));
+    if (i < ids.length && prefix.endsWith("\uFFFD")) continue;
+    pieces.push(prefix.slice(sent));
+    sent = prefix.length;
+  }
+  return pieces;
 }
 
 const LABEL_LINE = /^- ([a-z_]+): (.+)$/;
@@ -99,8 +126,13 @@ export class SimulatedModel implements LlmProvider {
 
   constructor(private readonly config: SimulatedModelConfig) {}
 
+  /**
+   * In the process, so reachable whenever the process runs: the probe exercises the one thing the model needs
+   * (its tokenizer, whose ranks are loaded at warm-up) and costs microseconds. Whether its calls succeed is
+   * judged, as for any provider, from the outcome of the real calls.
+   */
   async probe(): Promise<void> {
-    // In process: always reachable.
+    if (countTokens("ping") !== 1) throw new Error("the simulated model's tokenizer is not working");
   }
 
   /** The fault this call suffers: the forced one, else a draw against the configured rates. */
@@ -179,24 +211,43 @@ export class SimulatedModel implements LlmProvider {
     const { text, truncated } = truncateToTokens(full, request.maxTokens);
     const inputTokens = countChatTokens(request.messages);
     const outputTokens = countTokens(text);
-    await sleep(ttftMs + outputTokens * profile.perTokenMs * scale, request.signal);
-
     const id = `simcmpl-${hash32(this.config.seed, n, "id").toString(16).padStart(8, "0")}`;
+    const model = `${request.model}-2026-11-01`;
+    const finishReason = truncated ? "length" : "stop";
+    const usage = {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+    };
+
+    if (request.onChunk !== undefined) {
+      const pieces = tokenPieces(text);
+      const chunks: CompletionChunk[] = [
+        ...pieces.map((content) => ({ id, model, choices: [{ delta: { content }, finish_reason: null }] })),
+        { id, model, choices: [{ delta: {}, finish_reason: finishReason }] },
+        { id, model, choices: [], usage },
+      ];
+      // A malformed response: the stream is cut off half way (no finish reason, no usage), as by a proxy or
+      // a dropped connection.
+      const sent = fault === "malformed_response" ? chunks.slice(0, Math.floor(pieces.length / 2)) : chunks;
+      const assembler = new ChunkAssembler(request.onChunk);
+      await sleep(ttftMs, request.signal);
+      for (const [i, chunk] of sent.entries()) {
+        // One token per chunk, each its generation time after the one before (jittered, like a real server).
+        if (i > 0 && i < pieces.length) {
+          await pause(rng.logNormal(profile.perTokenMs, 0.3) * scale, request.signal);
+        }
+        assembler.add(chunk);
+      }
+      return assembler.finish();
+    }
+
+    await sleep(ttftMs + outputTokens * profile.perTokenMs * scale, request.signal);
     const wire: WireBody = {
       id,
-      model: `${request.model}-2026-11-01`,
-      choices: [
-        {
-          index: 0,
-          message: { role: "assistant", content: text },
-          finish_reason: truncated ? "length" : "stop",
-        },
-      ],
-      usage: {
-        prompt_tokens: inputTokens,
-        completion_tokens: outputTokens,
-        total_tokens: inputTokens + outputTokens,
-      },
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finishReason }],
+      usage,
     };
     let body = JSON.stringify(wire);
     // A malformed response: the body is cut short, as by a proxy or a dropped connection.

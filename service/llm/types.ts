@@ -25,6 +25,11 @@ export interface ChatRequest {
   readonly signal: AbortSignal;
   /** Only the simulated provider honours it; the client raises it itself for real providers. */
   readonly fault?: LlmFaultKind;
+  /**
+   * Given: the answer is streamed (the provider's streaming API) and this hears each piece of output text as
+   * it arrives; the completion is still returned whole at the end. Absent: one request, one answer.
+   */
+  readonly onChunk?: (text: string) => void;
 }
 
 export interface ChatCompletion {

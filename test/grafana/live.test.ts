@@ -37,20 +37,7 @@ const skip = missingReferenceService();
  * left out of the "every query returns data" test and run as `todo` tests of their own (reported with the
  * reason, not failing the run): once one passes, the gap is closed and its entry goes.
  */
-const KNOWN_GAPS: Readonly<Record<string, { series: string; reason: string }>> = {
-  "llm.json / Time to first chunk": {
-    series: "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
-    reason:
-      "the reference service makes no streamed LLM call (service/ never calls LlmCallControl.firstChunk()), " +
-      "so gen_ai.client.operation.time_to_first_chunk is never recorded",
-  },
-  "overview.json / Health checks": {
-    series: "health_check_status",
-    reason:
-      "the reference service runs interim health checks (service/health.ts) instead of the library's " +
-      "HealthMonitor, which records health.check.status; it waits for src/health to be exported",
-  },
-};
+const KNOWN_GAPS: Readonly<Record<string, { series: string; reason: string }>> = {};
 const GAP_SERIES = new Set(Object.values(KNOWN_GAPS).map((g) => g.series));
 
 /** Grafana's $__interval and $__rate_interval for a range of `rangeSeconds` and a scrape interval. */

@@ -1,7 +1,7 @@
 /** The service's environment: defaults, strict parsing, every problem named at once. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadServiceConfig, ServiceConfigError } from "../../service/config";
+import { libraryConfig, loadServiceConfig, ServiceConfigError } from "../../service/config";
 
 function issues(env: Record<string, string>): string[] {
   try {
@@ -96,5 +96,47 @@ describe("loadServiceConfig", () => {
   it("takes REMOTE_AGENTS=none for an empty registry (blank means the default)", () => {
     assert.deepEqual(loadServiceConfig({ REMOTE_AGENTS: "none" }).remoteAgents, []);
     assert.equal(loadServiceConfig({ REMOTE_AGENTS: " " }).remoteAgents.length, 3);
+  });
+});
+
+describe("libraryConfig (the library's health, internal-port and shutdown settings)", () => {
+  it("reads them with the library's own parser", () => {
+    const c = libraryConfig({
+      HEALTH_CHECK_INTERVAL_SECONDS: "2",
+      HEALTH_CHECK_CRITICAL: "database,llm_provider",
+      HEALTH_CHECK_RATE_LIMIT: "off",
+      PROCODE_INTERNAL_PORT: "9464",
+      PROCODE_SHUTDOWN_DRAIN_TIMEOUT_MS: "1500",
+    });
+    assert.equal(c.health.intervalMs, 2_000);
+    assert.deepEqual(c.health.critical, ["database", "llm_provider"]);
+    assert.equal(c.health.rateLimit, false);
+    assert.equal(c.internal.port, 9464);
+    assert.equal(c.shutdown.drainTimeoutMs, 1_500);
+  });
+
+  it("is not stopped by a bad variable elsewhere in the library's configuration (the preload reports it)", () => {
+    const c = libraryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "not a url", HEALTH_CHECK_TIMEOUT_SECONDS: "2" });
+    assert.equal(c.health.timeoutMs, 2_000);
+  });
+
+  it("names a bad health, internal-port or shutdown variable, and hides the health token", () => {
+    try {
+      libraryConfig({
+        HEALTH_CHECK_TIMEOUT_SECONDS: "soon",
+        PROCODE_INTERNAL_PORT: "99999",
+        PROCODE_HEALTH_TOKEN: "short-secret",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "not a url",
+      });
+      assert.fail("expected a ServiceConfigError");
+    } catch (err) {
+      assert.ok(err instanceof ServiceConfigError);
+      assert.deepEqual(err.issues.map((i) => i.variable).sort(), [
+        "HEALTH_CHECK_TIMEOUT_SECONDS",
+        "PROCODE_HEALTH_TOKEN",
+        "PROCODE_INTERNAL_PORT",
+      ]);
+      assert.doesNotMatch(err.message, /short-secret/);
+    }
   });
 });

@@ -84,6 +84,18 @@ describe("scripts/demo.sh's orchestrator", () => {
     assert.match(text, /^api_key_requests_total\{.*api_key_status="accepted".*\} \d+/m);
     assert.match(text, /^gen_ai_client_operation_duration_seconds_count\{/m);
     assert.match(text, /^db_client_connection_count\{/m);
+    // The library's health checks, and the streamed answers' time to first chunk.
+    assert.match(text, /^health_check_status\{.*health_check_name="database".*\} 1$/m);
+    assert.match(text, /^gen_ai_client_operation_time_to_first_chunk_seconds_count\{.*sim-large.*\} [1-9]/m);
+    const detail = (await waitFor(/health detail\s+(http:\/\/127\.0\.0\.1:\d+\/health)/, 1_000))[1] as string;
+    const health = (await (await fetch(detail)).json()) as {
+      checks: Record<string, { components?: { name: string }[] }>;
+    };
+    assert.deepEqual(
+      health.checks.external_agents?.components?.map((c) => c.name),
+      ["payment-gateway", "knowledge-base", "search-index"],
+    );
+    assert.match(out, /errors\s+Sentry off/);
 
     const exited = once(demo, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
     demo.kill("SIGTERM");

@@ -73,6 +73,7 @@ describe("the reference service end to end", () => {
   const results: Record<string, ChatResult> = {};
   const traces: Record<string, string> = {};
   const classified: string[] = [];
+  const probes: Record<string, number> = {};
 
   const METRICS = [
     "api_key.requests",
@@ -80,6 +81,7 @@ describe("the reference service end to end", () => {
     "quota.usage",
     "gen_ai.client.operation.duration",
     "gen_ai.client.token.usage",
+    "gen_ai.client.operation.time_to_first_chunk",
     "llm.errors",
     "llm.cost.usd",
     "agent.execution.duration",
@@ -88,6 +90,7 @@ describe("the reference service end to end", () => {
     "db.client.operation.duration",
     "db.client.connection.count",
     "db.client.connection.max",
+    "health.check.status",
   ];
 
   /** The latest cumulative points of every metric, from an export collected after now. */
@@ -197,6 +200,10 @@ describe("the reference service end to end", () => {
       "x-procode-fault": "db=timeout",
     });
     classified.push("What is my account balance?"); // db_failure's classification succeeded
+    // Probes, as a load balancer and Kubernetes would send them: neither spans nor HTTP metrics.
+    for (const path of ["/health", "/ready", "/livez", "/health", "/ready", "/livez"]) {
+      probes[path] = (await fetch(`${service.url}${path}`)).status;
+    }
     after_ = await snapshot();
     await receiver.waitFor(
       () => receiver.spans().some((s) => s.traceId === traces.db_failure && s.kind === SERVER),
@@ -260,6 +267,32 @@ describe("the reference service end to end", () => {
     const res = await fetch(`${service.url}/livez`);
     assert.equal(res.status, 200);
     await res.body?.cancel();
+  });
+
+  it("answers the probes from the library's health app, records nothing for them, and exports the checks", () => {
+    assert.deepEqual(probes, { "/health": 200, "/ready": 200, "/livez": 200 });
+    const probeSpans = receiver
+      .spans()
+      .filter((s) => ["/health", "/ready", "/livez"].includes(String(s.attributes["url.path"])));
+    assert.deepEqual(probeSpans, []);
+    const routes = new Set(
+      (after_.get("http.server.request.duration") ?? []).map((p) => String(p.attributes["http.route"])),
+    );
+    assert.deepEqual([...routes].sort(), ["/api/chat"]);
+    const status = Object.fromEntries(
+      (after_.get("health.check.status") ?? []).map((p) => [p.attributes["health.check.name"], p.value]),
+    );
+    // Five checks (HEALTH_CHECK_* defaults); the database, the agents and the LLM provider are healthy (1).
+    assert.deepEqual(Object.keys(status).sort(), [
+      "database",
+      "disk",
+      "external_agents",
+      "llm_provider",
+      "memory",
+    ]);
+    assert.equal(status.database, 1);
+    assert.equal(status.external_agents, 1);
+    assert.equal(status.llm_provider, 1);
   });
 
   it("records the seed's span tree for one chat request, in the trace the client started", () => {
@@ -379,6 +412,11 @@ describe("the reference service end to end", () => {
     const llm2 = only(children(generation), () => true, "generation children");
     assert.equal(llm2.name, "chat sim-large");
     assert.equal(llm2.attributes["gen_ai.request.model"], "sim-large");
+    assert.equal(llm2.attributes["gen_ai.request.stream"], true);
+    assert.equal(llm1.attributes["gen_ai.request.stream"], false);
+    const ttfc = Number(llm2.attributes["gen_ai.response.time_to_first_chunk"]);
+    const llm2Seconds = Number(BigInt(llm2.endTimeUnixNano) - BigInt(llm2.startTimeUnixNano)) / 1e9;
+    assert.ok(ttfc > 0 && ttfc <= llm2Seconds, `time to first chunk ${ttfc} s of ${llm2Seconds} s`);
 
     // The API-key check's own queries hang off the request span.
     const auth = children(root).filter((s) => s.name.startsWith("pg.query:"));
@@ -525,6 +563,9 @@ describe("the reference service end to end", () => {
       1,
     );
     assert.equal(delta("gen_ai.client.operation.duration", llm("sim-large"), "count"), 5);
+    // Response generation is streamed: one time to first chunk per answer; classification is not streamed.
+    assert.equal(delta("gen_ai.client.operation.time_to_first_chunk", llm("sim-large"), "count"), 5);
+    assert.equal(delta("gen_ai.client.operation.time_to_first_chunk", llm("sim-small"), "count"), 0);
     assert.equal(
       delta("llm.errors", {
         "gen_ai.provider.name": "simulated",

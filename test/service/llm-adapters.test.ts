@@ -1,7 +1,9 @@
 /**
  * The OpenAI and Anthropic adapters - the official clients - against a local server that speaks the two APIs'
- * HTTP shapes (POST /v1/chat/completions, POST /v1/messages, GET /v1/models): what they send, how answers map,
- * how failures are classified, and the GenAI span the LLM client records.
+ * HTTP shapes (POST /v1/chat/completions, POST /v1/messages, GET /v1/models), whole answers and streams
+ * (server-sent events: OpenAI's chat.completion.chunk objects ending in `data: [DONE]`, Anthropic's named
+ * message_start ... message_stop events): what they send, how answers map, how failures are classified, and
+ * the GenAI span the LLM client records, with the time to first chunk of a streamed call.
  */
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -21,7 +23,82 @@ interface Seen {
   body: Record<string, unknown> | undefined;
 }
 
-type Behaviour = "ok" | "rate_limit" | "server_error" | "slow" | "garbage" | "no_usage";
+/** stall: a stream that sends its first chunks and then nothing (only streamed calls). */
+type Behaviour = "ok" | "rate_limit" | "server_error" | "slow" | "garbage" | "no_usage" | "stall";
+
+const ANSWER_PIECES = ["Your", " balance", " is 12.34", " USD."];
+
+/** OpenAI's streamed answer: chat.completion.chunk objects (role first, content deltas, finish, usage). */
+function openAiChunks(withUsage: boolean): unknown[] {
+  const base = { id: "chatcmpl-abc123", object: "chat.completion.chunk", created: 1_700_000_000 };
+  const model = "gpt-4o-mini-2024-07-18";
+  const choice = (delta: object, finish: string | null) => ({
+    ...base,
+    model,
+    system_fingerprint: "fp_1",
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  return [
+    choice({ role: "assistant", content: "", refusal: null }, null),
+    ...ANSWER_PIECES.map((content) => choice({ content }, null)),
+    choice({}, "stop"),
+    ...(withUsage
+      ? [
+          {
+            ...base,
+            model,
+            choices: [],
+            usage: { prompt_tokens: 19, completion_tokens: 8, total_tokens: 27 },
+          },
+        ]
+      : []),
+  ];
+}
+
+/** Anthropic's streamed answer: named events; without `complete`, it stops before message_delta. */
+function anthropicEvents(complete: boolean): [string, unknown][] {
+  const events: [string, unknown][] = [
+    [
+      "message_start",
+      {
+        type: "message_start",
+        message: {
+          id: "msg_01XFDUDYJgAACzvnptvVoYEL",
+          type: "message",
+          role: "assistant",
+          model: "claude-haiku-4-5-20251001",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 21, output_tokens: 1 },
+        },
+      },
+    ],
+    [
+      "content_block_start",
+      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+    ],
+    ["ping", { type: "ping" }],
+    ...ANSWER_PIECES.map((text): [string, unknown] => [
+      "content_block_delta",
+      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } },
+    ]),
+    ["content_block_stop", { type: "content_block_stop", index: 0 }],
+  ];
+  if (!complete) return events;
+  return [
+    ...events,
+    [
+      "message_delta",
+      {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 9 },
+      },
+    ],
+    ["message_stop", { type: "message_stop" }],
+  ];
+}
 
 class FakeLlmServer {
   readonly seen: Seen[] = [];
@@ -38,6 +115,35 @@ class FakeLlmServer {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise((r) => this.server?.close(r));
+  }
+
+  /** Server-sent events, a few milliseconds apart, as the providers send them. */
+  private async stream(res: ServerResponse, anthropic: boolean): Promise<void> {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const events: { event?: string; data: string }[] = anthropic
+      ? anthropicEvents(this.behaviour !== "no_usage").map(([event, data]) => ({
+          event,
+          data: JSON.stringify(data),
+        }))
+      : [
+          ...openAiChunks(this.behaviour !== "no_usage").map((c) => ({ data: JSON.stringify(c) })),
+          { data: "[DONE]" },
+        ];
+    const sent = this.behaviour === "stall" ? events.slice(0, 3) : events;
+    for (const e of sent) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (res.destroyed) return;
+      res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`);
+      if (this.behaviour === "garbage") {
+        // An event whose JSON is cut short, then the end of the stream.
+        res.end(
+          `${anthropic ? "event: content_block_delta\n" : ""}data: {"type": "content_block_delta", "ind\n\n`,
+        );
+        return;
+      }
+    }
+    if (this.behaviour === "stall") return; // never ends: the client's deadline does
+    res.end();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -63,6 +169,7 @@ class FakeLlmServer {
       return;
     }
     const anthropic = path === "/v1/messages";
+    const streamed = this.seen[this.seen.length - 1]?.body?.stream === true;
     switch (this.behaviour) {
       case "rate_limit":
         json(
@@ -91,12 +198,17 @@ class FakeLlmServer {
         await new Promise((r) => setTimeout(r, 2_000));
         break;
       case "garbage":
+        if (streamed) break;
         res.writeHead(200, { "content-type": "application/json" }).end('{"id": "chatcmpl-1", "choices": [');
         return;
       default:
         break;
     }
     if (res.writableEnded || res.destroyed) return;
+    if (streamed) {
+      await this.stream(res, anthropic);
+      return;
+    }
     const usage = this.behaviour === "no_usage" ? undefined : true;
     if (anthropic) {
       json(200, {
@@ -251,6 +363,7 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
         "gen_ai.request.model": "gpt-4o-mini",
         "gen_ai.request.max_tokens": 64,
         "gen_ai.request.temperature": 0,
+        "gen_ai.request.stream": false,
         "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
         "gen_ai.response.id": "chatcmpl-abc123",
         "gen_ai.response.finish_reasons": ["stop"],
@@ -274,6 +387,116 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
         const client = new LlmClient(p.make(300), { timeoutMs: 300, maxOutputTokens: 64 });
         await assert.rejects(
           client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer }),
+          (e: unknown) => e instanceof LlmCallError && e.errorType === type,
+          `${p.name} ${behaviour}`,
+        );
+      }
+    });
+  }
+
+  it("OpenAI: streams Chat Completions (usage in the last chunk) and assembles the answer", async () => {
+    const p = providers()[0];
+    assert.ok(p);
+    const pieces: string[] = [];
+    const completion = await p.make().chat({
+      model: p.model,
+      messages: MESSAGES,
+      maxTokens: 64,
+      temperature: 0.2,
+      signal: AbortSignal.timeout(5_000),
+      onChunk: (text) => pieces.push(text),
+    });
+    assert.deepEqual(pieces, ANSWER_PIECES);
+    assert.deepEqual(completion, {
+      content: "Your balance is 12.34 USD.",
+      inputTokens: 19,
+      outputTokens: 8,
+      responseModel: "gpt-4o-mini-2024-07-18",
+      responseId: "chatcmpl-abc123",
+      finishReason: "stop",
+    });
+    assert.deepEqual(server.seen[0]?.body, {
+      model: "gpt-4o-mini",
+      messages: MESSAGES,
+      max_completion_tokens: 64,
+      temperature: 0.2,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  it("Anthropic: streams Messages (named events) and assembles the answer", async () => {
+    const p = providers()[1];
+    assert.ok(p);
+    const pieces: string[] = [];
+    const completion = await p.make().chat({
+      model: p.model,
+      messages: MESSAGES,
+      maxTokens: 64,
+      temperature: 0,
+      signal: AbortSignal.timeout(5_000),
+      onChunk: (text) => pieces.push(text),
+    });
+    assert.deepEqual(pieces, ANSWER_PIECES);
+    assert.deepEqual(completion, {
+      content: "Your balance is 12.34 USD.",
+      inputTokens: 21,
+      outputTokens: 9,
+      responseModel: "claude-haiku-4-5-20251001",
+      responseId: "msg_01XFDUDYJgAACzvnptvVoYEL",
+      finishReason: "end_turn",
+    });
+    assert.deepEqual(server.seen[0]?.body, {
+      model: "claude-haiku-4-5",
+      max_tokens: 64,
+      system: "You are the ProCode assistant.",
+      messages: [{ role: "user", content: "What is my balance?" }],
+      stream: true,
+    });
+  });
+
+  it("records the time to first chunk of a streamed call on its span and in the histogram", async () => {
+    for (const p of providers()) {
+      await new LlmClient(p.make(), { timeoutMs: 5_000, maxOutputTokens: 64 }).chat({
+        model: p.model,
+        messages: MESSAGES,
+        parse: parseAnswer,
+        stream: true,
+      });
+      const span = sdk.spans.getFinishedSpans().find((s) => s.name === `chat ${p.model}`);
+      assert.ok(span, p.name);
+      assert.equal(span.attributes["gen_ai.request.stream"], true);
+      const ttfc = Number(span.attributes["gen_ai.response.time_to_first_chunk"]);
+      const duration = span.duration[0] + span.duration[1] / 1e9;
+      // The first content chunk comes after the role/message_start event and before the end of the stream.
+      assert.ok(ttfc > 0 && ttfc < duration, `${p.name}: ${ttfc} s of ${duration} s`);
+    }
+    const counts = (await sdk.collect()).scopeMetrics
+      .flatMap((sm) => sm.metrics)
+      .filter((m) => m.descriptor.name === "gen_ai.client.operation.time_to_first_chunk")
+      .flatMap((m): { attributes: Record<string, unknown>; value: unknown }[] => m.dataPoints)
+      .map((d) => [d.attributes["gen_ai.provider.name"], (d.value as { count: number }).count])
+      .sort();
+    assert.deepEqual(counts, [
+      ["anthropic", 1],
+      ["openai", 1],
+    ]);
+  });
+
+  for (const [behaviour, type] of [
+    ["rate_limit", "rate_limit"],
+    ["server_error", "server_error"],
+    ["slow", "timeout"],
+    ["stall", "timeout"],
+    ["garbage", "malformed_response"],
+    ["no_usage", "malformed_response"],
+  ] as const) {
+    it(`classifies a ${behaviour} stream as ${type} for both providers`, async () => {
+      for (const p of providers()) {
+        server.behaviour = behaviour;
+        const client = new LlmClient(p.make(500), { timeoutMs: 500, maxOutputTokens: 64 });
+        await assert.rejects(
+          client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer, stream: true }),
           (e: unknown) => e instanceof LlmCallError && e.errorType === type,
           `${p.name} ${behaviour}`,
         );

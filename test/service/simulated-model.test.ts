@@ -4,14 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { onLlmOutcome, RecentOutcomes } from "@procode/observability";
 import type { SimulatedModelConfig } from "../../service/config";
 import { classifierPrompt } from "../../service/intents";
 import { LlmCallError, LlmClient } from "../../service/llm/client";
-import { LlmApiError } from "../../service/llm/faults";
-import { SimulatedModel } from "../../service/llm/simulated";
+import { LlmApiError, MalformedResponseError } from "../../service/llm/faults";
+import { SimulatedModel, tokenPieces } from "../../service/llm/simulated";
 import { countChatTokens, countTokens, encode } from "../../service/llm/tokenizer";
 import type { ChatMessage, ChatRequest, LlmFaultKind } from "../../service/llm/types";
 import { parseAnswer, parseClassification } from "../../service/pipeline";
+import { startTestSdk } from "../support/in-memory-sdk";
 
 const BASE: SimulatedModelConfig = {
   seed: 42,
@@ -132,6 +134,67 @@ describe("SimulatedModel", () => {
     await assert.rejects(attempt("malformed_response"), SyntaxError);
   });
 
+  it("streams the same answer one token per chunk, with usage and finish reason at the end", async () => {
+    const req = request(generate("What is my balance?"));
+    const whole = await new SimulatedModel(BASE).chat(req);
+    const chunks: string[] = [];
+    const streamed = await new SimulatedModel(BASE).chat({ ...req, onChunk: (text) => chunks.push(text) });
+    assert.deepEqual(streamed, whole);
+    assert.equal(chunks.join(""), whole.content);
+    assert.equal(chunks.length, whole.outputTokens);
+    assert.deepEqual(chunks, tokenPieces(whole.content));
+  });
+
+  it("keeps multi-byte characters whole across token boundaries", () => {
+    // o200k_base splits each of these characters into byte-level tokens (3 or 4 each).
+    const text = "Paid 🦩 at 𓀀 café ꙮ done";
+    assert.ok(encode("🦩").length > 1);
+    const pieces = tokenPieces(text);
+    assert.equal(pieces.join(""), text);
+    assert.ok(pieces.includes(" 🦩") || pieces.includes("🦩"), JSON.stringify(pieces));
+    assert.ok(pieces.every((p) => !p.includes("\uFFFD")));
+  });
+
+  it("spaces the chunks a token's generation time apart, after the time to first token", async () => {
+    // sim-large: 12 ms per token; at a latency scale of 0.25 the chunks take at least 3 ms each (jittered
+    // around it). Sleeps only ever last longer, so this lower bound holds on a loaded machine.
+    const model = new SimulatedModel({ ...BASE, latencyScale: 0.25 });
+    const started = performance.now();
+    const at: number[] = [];
+    const c = await model.chat({
+      ...request(generate("Show my recent payments")),
+      onChunk: () => at.push(performance.now()),
+    });
+    assert.equal(at.length, c.outputTokens);
+    const first = (at[0] ?? 0) - started;
+    const spread = (at[at.length - 1] ?? 0) - (at[0] ?? 0);
+    assert.ok(first > 0, "the first chunk comes after the time to first token");
+    assert.ok(spread >= (at.length - 1) * 3 * 0.4, `${at.length} chunks over ${spread.toFixed(1)} ms`);
+    for (let i = 1; i < at.length; i++) assert.ok((at[i] ?? 0) >= (at[i - 1] ?? 0));
+  });
+
+  it("fails a stream the way providers do: cut off half way (malformed), or no chunk before the deadline", async () => {
+    const model = new SimulatedModel(BASE);
+    const chunks: string[] = [];
+    await assert.rejects(
+      model.chat({
+        ...request(generate("hi"), { fault: "malformed_response" }),
+        onChunk: (t) => chunks.push(t),
+      }),
+      (e: unknown) => e instanceof MalformedResponseError && /without its finish reason/.test(e.message),
+    );
+    assert.ok(chunks.length > 0, "some chunks arrived before the stream broke off");
+    const none: string[] = [];
+    await assert.rejects(
+      model.chat({
+        ...request(generate("hi"), { fault: "timeout", signal: AbortSignal.timeout(50) }),
+        onChunk: (t) => none.push(t),
+      }),
+      (e: unknown) => (e as Error).name === "TimeoutError",
+    );
+    assert.deepEqual(none, []);
+  });
+
   it("fails at the configured rates", async () => {
     const always = new SimulatedModel({ ...BASE, serverErrorRate: 1 });
     for (let i = 0; i < 5; i++) await assert.rejects(always.chat(request(generate(`m${i}`))), LlmApiError);
@@ -150,9 +213,12 @@ describe("SimulatedModel", () => {
 });
 
 describe("LlmClient", () => {
-  it("classifies failures with the library's error types", async () => {
+  it("classifies failures with the library's error types, and reports each outcome (onLlmOutcome)", async (t) => {
     const client = new LlmClient(new SimulatedModel(BASE), { timeoutMs: 50, maxOutputTokens: 100 });
     const types: Record<string, string> = {};
+    const outcomes = new RecentOutcomes();
+    const unsubscribe = onLlmOutcome((ok, type) => outcomes.record(ok, type));
+    t.after(unsubscribe);
     for (const fault of ["rate_limit", "timeout", "server_error", "malformed_response"] as const) {
       try {
         await client.chat({
@@ -173,10 +239,63 @@ describe("LlmClient", () => {
       server_error: "server_error",
       malformed_response: "malformed_response",
     });
+    await client.chat({
+      model: "sim-small",
+      messages: classify("Where is my refund?"),
+      parse: parseClassification,
+    });
     assert.deepEqual(
-      { ...client.outcomes.snapshot(), windowMs: 0 },
-      { total: 4, failures: 4, lastErrorType: "malformed_response", windowMs: 0 },
+      { ...outcomes.snapshot(), windowMs: 0 },
+      { total: 5, failures: 4, lastErrorType: "malformed_response", windowMs: 0 },
     );
+  });
+
+  it("measures the time to first chunk of a streamed call, and of no other", async (t) => {
+    const sdk = startTestSdk();
+    t.after(() => sdk.shutdown());
+    const client = new LlmClient(new SimulatedModel({ ...BASE, latencyScale: 0.1 }), {
+      timeoutMs: 10_000,
+      maxOutputTokens: 100,
+    });
+    await client.chat({
+      model: "sim-large",
+      messages: generate("balance"),
+      parse: parseAnswer,
+      stream: true,
+    });
+    await client.chat({
+      model: "sim-small",
+      messages: classify("Where is my refund?"),
+      parse: parseClassification,
+    });
+    const spans = sdk.spans.getFinishedSpans();
+    const streamed = spans.find((s) => s.name === "chat sim-large");
+    const whole = spans.find((s) => s.name === "chat sim-small");
+    assert.equal(streamed?.attributes["gen_ai.request.stream"], true);
+    assert.equal(whole?.attributes["gen_ai.request.stream"], false);
+    const ttfc = Number(streamed?.attributes["gen_ai.response.time_to_first_chunk"]);
+    const duration = streamed ? streamed.duration[0] + streamed.duration[1] / 1e9 : 0;
+    assert.ok(ttfc > 0 && ttfc < duration, `time to first chunk ${ttfc} s of ${duration} s`);
+    assert.equal(whole?.attributes["gen_ai.response.time_to_first_chunk"], undefined);
+
+    const points = (await sdk.collect()).scopeMetrics
+      .flatMap((sm) => sm.metrics)
+      .filter((m) => m.descriptor.name === "gen_ai.client.operation.time_to_first_chunk")
+      .flatMap((m): { attributes: object; value: unknown }[] => m.dataPoints);
+    assert.deepEqual(
+      points.map((p) => [p.attributes, (p.value as { count: number }).count]),
+      [
+        [
+          {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "simulated",
+            "gen_ai.request.model": "sim-large",
+          },
+          1,
+        ],
+      ],
+    );
+    assert.equal((points[0]?.value as { sum: number } | undefined)?.sum, ttfc);
   });
 
   it("treats an unusable answer as malformed_response", async () => {

@@ -41,10 +41,10 @@ export function createInstrumentations(config: ObservabilityConfig): Instrumenta
     out.push(new UndiciInstrumentation());
   }
   if (on.has("pg")) {
-    const { PgInstrumentation } =
-      require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
+    const { createPgInstrumentation } =
+      require("./pg-instrumentation") as typeof import("./pg-instrumentation");
     // requireParentSpan: background health-check queries make no root spans (their metrics still count).
-    out.push(new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }));
+    out.push(createPgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }));
   }
   if (on.has("pino")) {
     const { PinoInstrumentation } =

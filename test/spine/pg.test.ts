@@ -41,10 +41,22 @@ describe("pg operation metrics", () => {
       "SELECT/42P01": 1, // undefined_table (promise)
       "SELEC/42601": 1, // syntax_error (promise)
       "SELECT/22012": 1, // division_by_zero (callback)
+      "SELECT/42703": 1, // undefined_column (a client's promise query)
     });
+    for (const pt of points) {
+      assert.deepEqual(
+        Object.keys(pt.attributes).sort(),
+        [
+          "db.operation.name",
+          "db.system.name",
+          ...(pt.attributes["error.type"] ? ["error.type"] : []),
+        ].sort(),
+        "only the allow-listed keys (no server.address, no db.namespace)",
+      );
+    }
     for (const pt of points) assert.equal(pt.attributes["db.system.name"], "postgresql");
     const failed = receiver.spans().filter((s) => s.kind === 3 && s.status.code === 2);
-    assert.equal(failed.length, 3, "the failed queries' spans are errors too");
+    assert.equal(failed.length, 4, "the failed queries' spans are errors too");
   });
 
   it("names operations by verb and errors by SQLSTATE or class", () => {

@@ -49,24 +49,5 @@ export {
 export { getActiveSdk } from "./sdk/active";
 export { createSdk, type Sdk, type SdkOptions } from "./sdk/create-sdk";
 export { start } from "./sdk/start";
-// Error tracking with Sentry (issue 7; src/sentry). Loading these does not load @sentry/node.
-export {
-  type AgentContext,
-  type CaptureOptions,
-  captureError,
-  type DatabaseContext,
-  ERROR_CATEGORIES,
-  type ErrorCategory,
-  flushSentry,
-  getActiveSentry,
-  initSentry,
-  type LlmContext,
-  type RequestContext,
-  resolveSentryConfig,
-  SENTRY_EVENTS_DROPPED,
-  type SentryConfig,
-  type SentryLevel,
-  type SentryMiddlewareOptions,
-  sentryMiddleware,
-  type UserContext,
-} from "./sentry";
+// Error tracking with Sentry (src/sentry). Loading these does not load @sentry/node.
+export * from "./sentry";

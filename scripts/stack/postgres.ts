@@ -25,6 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { Client } from "pg";
 import { assertPortFree, freePort, LOOPBACK } from "./ports";
 import { ManagedProcess, type RunAs, waitUntil } from "./process";
+import { startRestartable } from "./restartable";
 import { createTempRunDir, removeTempRunDir } from "./rundir";
 
 export interface PostgresOptions {
@@ -283,10 +284,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const adminUrl = `postgresql://${credentials.user}:${encoded}@${LOOPBACK}:${port}/postgres`;
   const url = `postgresql://${credentials.user}:${encoded}@${LOOPBACK}:${port}/${database}`;
 
-  let server: ManagedProcess | undefined;
-  const start = async (): Promise<void> => {
-    await assertPortFree(port, "postgres (sql)");
-    const child = await ManagedProcess.spawn({
+  const controls = await startRestartable({
+    beforeSpawn: () => assertPortFree(port, "postgres (sql)"),
+    spawn: {
       name: "postgres",
       command: join(binDir, "postgres"),
       args: serverArgs,
@@ -295,9 +295,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       dieWithParent: options.dieWithParent ?? true,
       stopSignal: "SIGINT",
       stopGraceMs: 15_000,
-    });
-    server = child;
-    try {
+    },
+    ready: async (child) => {
       await waitUntil(
         `PostgreSQL on ${LOOPBACK}:${port}`,
         async () => (await query(adminUrl, "SELECT 1 AS ok"))[0]?.ok === 1,
@@ -305,20 +304,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       );
       const exists = await query(adminUrl, "SELECT 1 FROM pg_database WHERE datname = $1", [database]);
       if (exists.length === 0) await query(adminUrl, `CREATE DATABASE "${database}"`);
-    } catch (error) {
-      await child.kill();
-      server = undefined;
-      throw error;
-    }
-  };
-  const stop = async (): Promise<void> => {
-    const current = server;
-    server = undefined;
-    if (current) await current.stop();
-  };
-
-  await start();
-  return {
+    },
+  });
+  return Object.assign(controls, {
     url,
     host: LOOPBACK,
     port,
@@ -328,29 +316,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     dataDir,
     runDir,
     socketDir,
-    logFile: join(logDir, "postgres.log"),
-    get pid() {
-      return server?.running ? server.pid : undefined;
-    },
-    stop,
-    async kill() {
-      const current = server;
-      server = undefined;
-      if (current) await current.kill();
-    },
-    pause() {
-      server?.pause();
-    },
-    resume() {
-      server?.resume();
-    },
-    async restart() {
-      await stop();
-      await start();
-    },
     async destroy() {
-      await stop();
+      await controls.stop();
       removeTempRunDir(runDir);
     },
-  };
+  });
 }

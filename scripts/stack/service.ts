@@ -4,7 +4,8 @@
  * handle to stop, kill, pause and restart it (same ports, same data).
  */
 import { assertPortFree, freePort } from "./ports";
-import { httpOk, ManagedProcess, type RunAs, waitUntil } from "./process";
+import { httpOk, type RunAs, waitUntil } from "./process";
+import { type ProcessControls, startRestartable } from "./restartable";
 import { HOST, type PortMap, SERVICES, type ServiceName } from "./services";
 
 export interface CommonServiceOptions {
@@ -24,26 +25,14 @@ export interface CommonServiceOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-export interface ServiceHandle {
+export interface ServiceHandle extends ProcessControls {
   readonly name: ServiceName;
   readonly ports: PortMap;
   /** http://127.0.0.1:<port> of the service's main HTTP port. */
   readonly url: string;
   readonly healthUrl: string;
-  readonly logFile: string;
   /** The command line it runs (for the CLI's PID file and error messages). */
   readonly command: readonly string[];
-  /** PID while running, else undefined. */
-  readonly pid: number | undefined;
-  /** Clean stop (the service's stop signal, SIGKILL after a grace period); idempotent. */
-  stop(): Promise<void>;
-  /** SIGKILL (a crash). */
-  kill(): Promise<void>;
-  /** SIGSTOP / SIGCONT: a hung backend that keeps its sockets. */
-  pause(): void;
-  resume(): void;
-  /** Stops when running, starts again with the same ports, config and data. */
-  restart(): Promise<void>;
 }
 
 /** Ports for `name`: the requested ones, then defaults (fixed) or free ports; fixed ones must be free. */
@@ -92,12 +81,12 @@ export async function launchService(spec: LaunchSpec): Promise<ServiceHandle> {
   };
   const healthUrl = `http://${HOST}:${portOf(health.port)}${health.path}`;
   const url = `http://${HOST}:${portOf(spec.mainPort)}`;
-  let current: ManagedProcess | undefined;
-  let logFile = "";
-
-  const start = async (): Promise<void> => {
-    for (const [key, port] of Object.entries(spec.ports)) await assertPortFree(port, `${spec.name} (${key})`);
-    const child = await ManagedProcess.spawn({
+  const controls = await startRestartable({
+    beforeSpawn: async () => {
+      for (const [key, port] of Object.entries(spec.ports))
+        await assertPortFree(port, `${spec.name} (${key})`);
+    },
+    spawn: {
       name: spec.name,
       command: spec.command,
       args: spec.args,
@@ -107,54 +96,18 @@ export async function launchService(spec: LaunchSpec): Promise<ServiceHandle> {
       ...(spec.runAs !== undefined ? { runAs: spec.runAs } : {}),
       ...(spec.stopSignal !== undefined ? { stopSignal: spec.stopSignal } : {}),
       dieWithParent: spec.dieWithParent ?? true,
-    });
-    current = child;
-    logFile = child.logFile;
-    try {
-      await waitUntil(`${spec.name} health at ${healthUrl}`, () => httpOk(healthUrl), {
+    },
+    ready: (child) =>
+      waitUntil(`${spec.name} health at ${healthUrl}`, () => httpOk(healthUrl), {
         process: child,
         ...(spec.startDeadlineMs !== undefined ? { deadlineMs: spec.startDeadlineMs } : {}),
-      });
-    } catch (error) {
-      await child.kill();
-      current = undefined;
-      throw error;
-    }
-  };
-  const stop = async (): Promise<void> => {
-    const child = current;
-    current = undefined;
-    if (child) await child.stop();
-  };
-
-  await start();
-  return {
+      }),
+  });
+  return Object.assign(controls, {
     name: spec.name,
     ports: spec.ports,
     url,
     healthUrl,
-    get logFile() {
-      return logFile;
-    },
     command: [spec.command, ...spec.args],
-    get pid() {
-      return current?.running ? current.pid : undefined;
-    },
-    stop,
-    async kill() {
-      const child = current;
-      current = undefined;
-      if (child) await child.kill();
-    },
-    pause() {
-      current?.pause();
-    },
-    resume() {
-      current?.resume();
-    },
-    async restart() {
-      await stop();
-      await start();
-    },
-  };
+  });
 }

@@ -13,7 +13,13 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { alertmanagerBinary, repoFile } from "./binaries";
 import { createTempRunDir, ensureDir } from "./rundir";
-import { type CommonServiceOptions, launchService, resolvePorts, type ServiceHandle } from "./service";
+import {
+  type CommonServiceOptions,
+  launchService,
+  resolvePorts,
+  type ServiceHandle,
+  startSettings,
+} from "./service";
 import { bindingArgs, HOST, SERVICES } from "./services";
 
 export interface AlertmanagerOptions extends CommonServiceOptions {
@@ -103,8 +109,7 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
     logDir: join(runDir, "logs"),
     ports,
     mainPort: "web",
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+    ...startSettings(options),
   });
   return Object.assign(handle, { configFile, apiUrl: `http://${HOST}:${ports.web}/api/v2` });
 }

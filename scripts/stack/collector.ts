@@ -6,7 +6,13 @@
 import { join } from "node:path";
 import { collectorBinary, repoFile } from "./binaries";
 import { createTempRunDir, ensureDir } from "./rundir";
-import { type CommonServiceOptions, launchService, resolvePorts, type ServiceHandle } from "./service";
+import {
+  type CommonServiceOptions,
+  launchService,
+  resolvePorts,
+  type ServiceHandle,
+  startSettings,
+} from "./service";
 import { bindingEnv, HOST, type PortMap } from "./services";
 
 export interface SentryOtlpTarget {
@@ -67,8 +73,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     logDir: join(runDir, "logs"),
     ports,
     mainPort: "otlpHttp",
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+    ...startSettings(options),
   });
   return Object.assign(handle, {
     otlpHttpUrl: `http://${HOST}:${ports.otlpHttp}`,

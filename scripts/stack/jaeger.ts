@@ -5,7 +5,13 @@
 import { join } from "node:path";
 import { jaegerBinary, repoFile } from "./binaries";
 import { createTempRunDir } from "./rundir";
-import { type CommonServiceOptions, launchService, resolvePorts, type ServiceHandle } from "./service";
+import {
+  type CommonServiceOptions,
+  launchService,
+  resolvePorts,
+  type ServiceHandle,
+  startSettings,
+} from "./service";
 import { bindingEnv, HOST } from "./services";
 
 export interface JaegerOptions extends CommonServiceOptions {
@@ -33,8 +39,7 @@ export async function startJaeger(options: JaegerOptions = {}): Promise<JaegerHa
     logDir: join(runDir, "logs"),
     ports,
     mainPort: "query",
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+    ...startSettings(options),
   });
   return Object.assign(handle, {
     queryUrl: `http://${HOST}:${ports.query}`,

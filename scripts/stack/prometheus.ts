@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { prometheusBinary, repoFile } from "./binaries";
 import { rewritePrometheusConfig } from "./prometheus-config";
 import { createTempRunDir, ensureDir } from "./rundir";
-import { type CommonServiceOptions, launchService, resolvePorts, type ServiceHandle } from "./service";
+import {
+  type CommonServiceOptions,
+  launchService,
+  resolvePorts,
+  type ServiceHandle,
+  startSettings,
+} from "./service";
 import { bindingArgs, HOST, type PortMap, SERVICES, type ServiceName } from "./services";
 
 export interface PrometheusOptions extends CommonServiceOptions {
@@ -79,8 +85,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     logDir: join(runDir, "logs"),
     ports,
     mainPort: "web",
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+    ...startSettings(options),
   });
   return Object.assign(handle, { configFile });
 }

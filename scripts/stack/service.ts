@@ -35,6 +35,17 @@ export interface ServiceHandle extends ProcessControls {
   readonly command: readonly string[];
 }
 
+/** The start settings every backend forwards as given: parent-death kill and the start deadline (unset stays unset). */
+export function startSettings(options: {
+  readonly dieWithParent?: boolean | undefined;
+  readonly startDeadlineMs?: number | undefined;
+}): { dieWithParent?: boolean; startDeadlineMs?: number } {
+  return {
+    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
+    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+  };
+}
+
 /** Ports for `name`: the requested ones, then defaults (fixed) or free ports; fixed ones must be free. */
 export async function resolvePorts(
   name: ServiceName,

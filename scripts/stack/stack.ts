@@ -11,7 +11,7 @@ import { type JaegerHandle, type JaegerOptions, startJaeger } from "./jaeger";
 import { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres";
 import { type PrometheusHandle, type PrometheusOptions, startPrometheus } from "./prometheus";
 import { createTempRunDir, ensureDir, removeTempRunDir } from "./rundir";
-import { resolvePorts } from "./service";
+import { resolvePorts, startSettings } from "./service";
 import { type PortMap, SERVICE_NAMES, type ServiceName } from "./services";
 
 type Shared = "runDir" | "ports" | "fixedPorts" | "dieWithParent" | "startDeadlineMs";
@@ -89,8 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const common = {
     runDir,
     fixedPorts: true,
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+    ...startSettings(options),
   };
 
   const handles: Partial<Record<ServiceName, Stoppable>> = {};
@@ -115,6 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     for (const name of order) {
       const own = ports[name];
+      /** What every HTTP backend is given: the stack's run dir and start settings, and its resolved ports. */
+      const backend = { ...common, ...(own ? { ports: own } : {}) };
       let handle: Stoppable;
       switch (name) {
         case "postgres":
@@ -123,33 +124,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             ...(own?.sql !== undefined ? { port: own.sql } : {}),
             runDir: join(runDir, "postgres"),
             logDir,
-            ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-            ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+            ...startSettings(options),
           });
           break;
         case "jaeger":
-          handle = await startJaeger({ ...options.jaeger, ...common, ...(own ? { ports: own } : {}) });
+          handle = await startJaeger({ ...options.jaeger, ...backend });
           break;
         case "alertmanager":
           handle = await startAlertmanager({
             ...options.alertmanager,
-            ...common,
-            ...(own ? { ports: own } : {}),
+            ...backend,
           });
           break;
         case "collector":
           handle = await startCollector({
             ...options.collector,
-            ...common,
-            ...(own ? { ports: own } : {}),
+            ...backend,
             ...(ports.jaeger ? { jaegerPorts: ports.jaeger } : {}),
           });
           break;
         case "prometheus":
           handle = await startPrometheus({
             ...options.prometheus,
-            ...common,
-            ...(own ? { ports: own } : {}),
+            ...backend,
             peers: ports,
           });
           break;

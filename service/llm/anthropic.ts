@@ -6,8 +6,8 @@
  * content_block_delta: text; message_delta: stop reason, output tokens; message_stop).
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { type AdapterOptions, sdkClientOptions } from "./adapter-options";
 import { MalformedResponseError } from "./faults";
-import type { AdapterOptions } from "./openai";
 import type { ChatCompletion, ChatRequest, LlmProvider } from "./types";
 
 export class AnthropicProvider implements LlmProvider {
@@ -15,15 +15,7 @@ export class AnthropicProvider implements LlmProvider {
   private readonly client: Anthropic;
 
   constructor(options: AdapterOptions) {
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-      timeout: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      // Its own console logging would print raw server-sent events (completion text); failures reach us as
-      // errors, classified and recorded on the span.
-      logLevel: "off",
-    });
+    this.client = new Anthropic(sdkClientOptions(options));
   }
 
   async chat(request: ChatRequest): Promise<ChatCompletion> {

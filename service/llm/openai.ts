@@ -5,31 +5,17 @@
  * Streamed calls use `stream: true` with `stream_options.include_usage` (the last chunk carries the usage).
  */
 import OpenAI from "openai";
+import { type AdapterOptions, sdkClientOptions } from "./adapter-options";
 import { ChunkAssembler } from "./chunks";
 import { MalformedResponseError } from "./faults";
 import type { ChatCompletion, ChatRequest, LlmProvider } from "./types";
-
-export interface AdapterOptions {
-  readonly apiKey: string;
-  readonly baseUrl?: string;
-  readonly timeoutMs: number;
-  readonly maxRetries: number;
-}
 
 export class OpenAiProvider implements LlmProvider {
   readonly name = "openai";
   private readonly client: OpenAI;
 
   constructor(options: AdapterOptions) {
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-      timeout: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      // Its own console logging would print raw server-sent events (completion text); failures reach us as
-      // errors, classified and recorded on the span.
-      logLevel: "off",
-    });
+    this.client = new OpenAI(sdkClientOptions(options));
   }
 
   async chat(request: ChatRequest): Promise<ChatCompletion> {

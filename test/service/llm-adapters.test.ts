@@ -246,6 +246,26 @@ const MESSAGES = [
   { role: "user", content: "What is my balance?" },
 ] as const;
 
+/** How each adapter maps the server's answer (whole or streamed). */
+const COMPLETIONS = {
+  openai: {
+    content: "Your balance is 12.34 USD.",
+    inputTokens: 19,
+    outputTokens: 8,
+    responseModel: "gpt-4o-mini-2024-07-18",
+    responseId: "chatcmpl-abc123",
+    finishReason: "stop",
+  },
+  anthropic: {
+    content: "Your balance is 12.34 USD.",
+    inputTokens: 21,
+    outputTokens: 9,
+    responseModel: "claude-haiku-4-5-20251001",
+    responseId: "msg_01XFDUDYJgAACzvnptvVoYEL",
+    finishReason: "end_turn",
+  },
+};
+
 describe("LLM adapters against a local server speaking the providers' HTTP APIs", () => {
   const server = new FakeLlmServer();
   let sdk: TestSdk;
@@ -283,6 +303,25 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
     },
   ];
 
+  /** Each provider's call, whole (300 ms deadline) or streamed (500 ms), fails as an LlmCallError of `type`. */
+  const assertClassified = async (behaviour: Behaviour, type: string, stream: boolean): Promise<void> => {
+    const timeoutMs = stream ? 500 : 300;
+    for (const p of providers()) {
+      server.behaviour = behaviour;
+      const client = new LlmClient(p.make(timeoutMs), { timeoutMs, maxOutputTokens: 64 });
+      await assert.rejects(
+        client.chat({
+          model: p.model,
+          messages: MESSAGES,
+          parse: parseAnswer,
+          ...(stream ? { stream } : {}),
+        }),
+        (e: unknown) => e instanceof LlmCallError && e.errorType === type,
+        `${p.name} ${behaviour}`,
+      );
+    }
+  };
+
   it("OpenAI: sends a Chat Completions request and maps the answer", async () => {
     const p = providers()[0];
     assert.ok(p);
@@ -294,14 +333,7 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
       parse: parseAnswer,
     });
     assert.equal(value, "Your balance is 12.34 USD.");
-    assert.deepEqual(completion, {
-      content: "Your balance is 12.34 USD.",
-      inputTokens: 19,
-      outputTokens: 8,
-      responseModel: "gpt-4o-mini-2024-07-18",
-      responseId: "chatcmpl-abc123",
-      finishReason: "stop",
-    });
+    assert.deepEqual(completion, COMPLETIONS.openai);
     const req = server.seen[0];
     assert.equal(req?.method, "POST");
     assert.equal(req?.path, "/v1/chat/completions");
@@ -319,14 +351,7 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
     assert.ok(p);
     const client = new LlmClient(p.make(), { timeoutMs: 1_000, maxOutputTokens: 64 });
     const { completion } = await client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer });
-    assert.deepEqual(completion, {
-      content: "Your balance is 12.34 USD.",
-      inputTokens: 21,
-      outputTokens: 9,
-      responseModel: "claude-haiku-4-5-20251001",
-      responseId: "msg_01XFDUDYJgAACzvnptvVoYEL",
-      finishReason: "end_turn",
-    });
+    assert.deepEqual(completion, COMPLETIONS.anthropic);
     const req = server.seen[0];
     assert.equal(req?.path, "/v1/messages");
     // The pinned SDK (1.14) sends the API key as a bearer token (earlier versions used X-Api-Key).
@@ -381,79 +406,54 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
     ["garbage", "malformed_response"],
     ["no_usage", "malformed_response"],
   ] as const) {
-    it(`classifies a ${behaviour} answer as ${type} for both providers`, async () => {
-      for (const p of providers()) {
-        server.behaviour = behaviour;
-        const client = new LlmClient(p.make(300), { timeoutMs: 300, maxOutputTokens: 64 });
-        await assert.rejects(
-          client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer }),
-          (e: unknown) => e instanceof LlmCallError && e.errorType === type,
-          `${p.name} ${behaviour}`,
-        );
-      }
-    });
+    it(`classifies a ${behaviour} answer as ${type} for both providers`, () =>
+      assertClassified(behaviour, type, false));
   }
 
-  it("OpenAI: streams Chat Completions (usage in the last chunk) and assembles the answer", async () => {
-    const p = providers()[0];
-    assert.ok(p);
-    const pieces: string[] = [];
-    const completion = await p.make().chat({
-      model: p.model,
-      messages: MESSAGES,
-      maxTokens: 64,
-      temperature: 0.2,
-      signal: AbortSignal.timeout(5_000),
-      onChunk: (text) => pieces.push(text),
+  for (const [index, title, temperature, body] of [
+    [
+      0,
+      "OpenAI: streams Chat Completions (usage in the last chunk)",
+      0.2,
+      {
+        model: "gpt-4o-mini",
+        messages: MESSAGES,
+        max_completion_tokens: 64,
+        temperature: 0.2,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ],
+    [
+      1,
+      "Anthropic: streams Messages (named events)",
+      0,
+      {
+        model: "claude-haiku-4-5",
+        max_tokens: 64,
+        system: "You are the ProCode assistant.",
+        messages: [{ role: "user", content: "What is my balance?" }],
+        stream: true,
+      },
+    ],
+  ] as const) {
+    it(`${title} and assembles the answer`, async () => {
+      const p = providers()[index];
+      assert.ok(p);
+      const pieces: string[] = [];
+      const completion = await p.make().chat({
+        model: p.model,
+        messages: MESSAGES,
+        maxTokens: 64,
+        temperature,
+        signal: AbortSignal.timeout(5_000),
+        onChunk: (text) => pieces.push(text),
+      });
+      assert.deepEqual(pieces, ANSWER_PIECES);
+      assert.deepEqual(completion, index === 0 ? COMPLETIONS.openai : COMPLETIONS.anthropic);
+      assert.deepEqual(server.seen[0]?.body, body);
     });
-    assert.deepEqual(pieces, ANSWER_PIECES);
-    assert.deepEqual(completion, {
-      content: "Your balance is 12.34 USD.",
-      inputTokens: 19,
-      outputTokens: 8,
-      responseModel: "gpt-4o-mini-2024-07-18",
-      responseId: "chatcmpl-abc123",
-      finishReason: "stop",
-    });
-    assert.deepEqual(server.seen[0]?.body, {
-      model: "gpt-4o-mini",
-      messages: MESSAGES,
-      max_completion_tokens: 64,
-      temperature: 0.2,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-  });
-
-  it("Anthropic: streams Messages (named events) and assembles the answer", async () => {
-    const p = providers()[1];
-    assert.ok(p);
-    const pieces: string[] = [];
-    const completion = await p.make().chat({
-      model: p.model,
-      messages: MESSAGES,
-      maxTokens: 64,
-      temperature: 0,
-      signal: AbortSignal.timeout(5_000),
-      onChunk: (text) => pieces.push(text),
-    });
-    assert.deepEqual(pieces, ANSWER_PIECES);
-    assert.deepEqual(completion, {
-      content: "Your balance is 12.34 USD.",
-      inputTokens: 21,
-      outputTokens: 9,
-      responseModel: "claude-haiku-4-5-20251001",
-      responseId: "msg_01XFDUDYJgAACzvnptvVoYEL",
-      finishReason: "end_turn",
-    });
-    assert.deepEqual(server.seen[0]?.body, {
-      model: "claude-haiku-4-5",
-      max_tokens: 64,
-      system: "You are the ProCode assistant.",
-      messages: [{ role: "user", content: "What is my balance?" }],
-      stream: true,
-    });
-  });
+  }
 
   it("records the time to first chunk of a streamed call on its span and in the histogram", async () => {
     for (const p of providers()) {
@@ -491,17 +491,8 @@ describe("LLM adapters against a local server speaking the providers' HTTP APIs"
     ["garbage", "malformed_response"],
     ["no_usage", "malformed_response"],
   ] as const) {
-    it(`classifies a ${behaviour} stream as ${type} for both providers`, async () => {
-      for (const p of providers()) {
-        server.behaviour = behaviour;
-        const client = new LlmClient(p.make(500), { timeoutMs: 500, maxOutputTokens: 64 });
-        await assert.rejects(
-          client.chat({ model: p.model, messages: MESSAGES, parse: parseAnswer, stream: true }),
-          (e: unknown) => e instanceof LlmCallError && e.errorType === type,
-          `${p.name} ${behaviour}`,
-        );
-      }
-    });
+    it(`classifies a ${behaviour} stream as ${type} for both providers`, () =>
+      assertClassified(behaviour, type, true));
   }
 
   it("probes with GET /v1/models (no paid completion)", async () => {

@@ -15,21 +15,14 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "pg";
 import { classifierPrompt } from "../../service/intents";
 import { countChatTokens } from "../../service/llm/tokenizer";
-import {
-  type Attrs,
-  type OtlpReceiver,
-  type ReceivedPoint,
-  type ReceivedSpan,
-  startOtlpReceiver,
-} from "../support/otlp-receiver";
+import type { Attrs, OtlpReceiver, ReceivedPoint, ReceivedSpan } from "../support/otlp-receiver";
 import {
   type ChatResult,
   chat,
-  freshDatabase,
   type RemoteAgents,
   type ServiceProcess,
-  startRemoteAgents,
-  startService,
+  type ServiceUnderTest,
+  startServiceUnderTest,
   stopPostgres,
 } from "./support";
 
@@ -68,6 +61,7 @@ describe("the reference service end to end", () => {
   let agents: RemoteAgents;
   let service: ServiceProcess;
   let dbUrl: string;
+  let started: ServiceUnderTest | undefined;
   let before_: Map<string, ReceivedPoint[]>;
   let after_: Map<string, ReceivedPoint[]>;
   const results: Record<string, ChatResult> = {};
@@ -127,20 +121,14 @@ describe("the reference service end to end", () => {
   }
 
   before(async () => {
-    receiver = await startOtlpReceiver();
-    agents = await startRemoteAgents();
-    dbUrl = await freshDatabase("e2e");
-    service = await startService({
-      DATABASE_URL: dbUrl,
-      REMOTE_AGENTS: agents.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: "procode-e2e",
+    started = await startServiceUnderTest("e2e", {
       OTEL_METRIC_EXPORT_INTERVAL: "300",
       OTEL_BSP_SCHEDULE_DELAY: "200",
       SERVICE_FAULT_INJECTION: "true",
       CACHE_TTL_SECONDS: "3600",
       REMOTE_AGENT_TIMEOUT_MS: "500",
     });
+    ({ receiver, agents, service, databaseUrl: dbUrl } = started);
     before_ = await snapshot();
 
     const chatOk = async (name: string, message: string, userId: string, key = KEYS.acme) => {
@@ -213,9 +201,7 @@ describe("the reference service end to end", () => {
   });
 
   after(async () => {
-    await service?.stop();
-    await agents?.stop();
-    await receiver?.stop();
+    await started?.stop();
     await stopPostgres();
   });
 

@@ -11,16 +11,15 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { freePorts } from "../../scripts/stack/ports";
-import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
+import type { OtlpReceiver } from "../support/otlp-receiver";
 import {
   chat,
-  freshDatabase,
   postgres,
   type RemoteAgents,
   ROOT,
   type ServiceProcess,
-  startRemoteAgents,
-  startService,
+  type ServiceUnderTest,
+  startServiceUnderTest,
   stopPostgres,
 } from "./support";
 
@@ -71,6 +70,7 @@ describe("the service's health checks (library health app, real dependencies)", 
   let receiver: OtlpReceiver;
   let agents: RemoteAgents;
   let service: ServiceProcess;
+  let started: ServiceUnderTest | undefined;
   let internal: string;
 
   const internalHealth = async (): Promise<HealthBody> =>
@@ -82,13 +82,7 @@ describe("the service's health checks (library health app, real dependencies)", 
     );
 
   before(async () => {
-    receiver = await startOtlpReceiver();
-    agents = await startRemoteAgents();
-    service = await startService({
-      DATABASE_URL: await freshDatabase("health"),
-      REMOTE_AGENTS: agents.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: "procode-health",
+    started = await startServiceUnderTest("health", {
       OTEL_METRIC_EXPORT_INTERVAL: "300",
       HEALTH_CHECK_INTERVAL_SECONDS: "0.2",
       HEALTH_CHECK_TIMEOUT_SECONDS: "2",
@@ -96,14 +90,13 @@ describe("the service's health checks (library health app, real dependencies)", 
       SERVICE_FAULT_INJECTION: "true",
       DB_CONNECT_TIMEOUT_MS: "1000",
     });
+    ({ receiver, agents, service } = started);
     const port = /"internal_port":(\d+)/.exec(service.output())?.[1];
     assert.ok(port, `the internal port is logged: ${service.output()}`);
     internal = `http://127.0.0.1:${port}`;
   });
   after(async () => {
-    await service?.stop();
-    await agents?.stop();
-    await receiver?.stop();
+    await started?.stop();
     await stopPostgres();
   });
 

@@ -12,15 +12,13 @@ import { after, before, describe, it } from "node:test";
 import type { ErrorEvent } from "@sentry/node";
 import { mainException } from "../sentry/helpers";
 import { type SentryReceiver, startSentryReceiver } from "../sentry/receiver";
-import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
+import type { OtlpReceiver } from "../support/otlp-receiver";
 import {
   type ChatResult,
   chat,
-  freshDatabase,
-  type RemoteAgents,
   type ServiceProcess,
-  startRemoteAgents,
-  startService,
+  type ServiceUnderTest,
+  startServiceUnderTest,
   stopPostgres,
 } from "./support";
 
@@ -32,8 +30,8 @@ const UNKNOWN = "pk_live_0123456789abcdefghijklmnop";
 describe("the service's errors in Sentry", () => {
   let sentry: SentryReceiver;
   let otlp: OtlpReceiver;
-  let agents: RemoteAgents;
   let service: ServiceProcess;
+  let started: ServiceUnderTest | undefined;
   let exitCode: number | null;
   const traces: Record<string, string> = {};
   const results: Record<string, ChatResult> = {};
@@ -59,16 +57,11 @@ describe("the service's errors in Sentry", () => {
 
   before(async () => {
     sentry = await startSentryReceiver();
-    otlp = await startOtlpReceiver();
-    agents = await startRemoteAgents();
-    service = await startService({
-      DATABASE_URL: await freshDatabase("sentry"),
-      REMOTE_AGENTS: agents.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-      OTEL_SERVICE_NAME: "procode-sentry",
+    started = await startServiceUnderTest("sentry", {
       SENTRY_DSN: sentry.dsn,
       SERVICE_FAULT_INJECTION: "true",
     });
+    ({ receiver: otlp, service } = started);
     const balance = { message: "What is my account balance?", user_id: "user_acme_01" };
     await send("ok", balance, {}, ACME);
     await send("unknown_intent", { message: "Tell me a joke about cats", user_id: "user_acme_01" }, {}, ACME);
@@ -86,9 +79,7 @@ describe("the service's errors in Sentry", () => {
     exitCode = await service.stop();
   });
   after(async () => {
-    await service?.stop();
-    await agents?.stop();
-    await otlp?.stop();
+    await started?.stop();
     await sentry?.stop();
     await stopPostgres();
   });

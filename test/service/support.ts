@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { Client, Pool } from "pg";
 import { type PostgresServer, startPostgres } from "../../scripts/stack/postgres";
 import { RemoteAgentServer } from "../../service/agents/remote-server";
+import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
 
 export const ROOT = resolve(__dirname, "../../..");
 
@@ -135,6 +136,58 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
       return code;
     },
   };
+}
+
+/** The service with its real dependencies, as the end-to-end, health and Sentry tests start it. */
+export interface ServiceUnderTest {
+  /** Where the service's OTLP goes. */
+  readonly receiver: OtlpReceiver;
+  readonly agents: RemoteAgents;
+  readonly service: ServiceProcess;
+  /** Its own fresh database on the shared PostgreSQL. */
+  readonly databaseUrl: string;
+  /** Stops the service, then the agents and the receiver; the shared PostgreSQL stays (stopPostgres). */
+  stop(): Promise<void>;
+}
+
+/**
+ * An OTLP receiver, the remote agents and a fresh database `<name>_...`, then the service (OTEL_SERVICE_NAME
+ * procode-<name>) wired to them, with `env` on top. When a part fails to start, the parts already started
+ * are stopped before the error is thrown.
+ */
+export async function startServiceUnderTest(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ServiceUnderTest> {
+  const receiver = await startOtlpReceiver();
+  let agents: RemoteAgents | undefined;
+  try {
+    const started = await startRemoteAgents();
+    agents = started;
+    const databaseUrl = await freshDatabase(name);
+    const service = await startService({
+      DATABASE_URL: databaseUrl,
+      REMOTE_AGENTS: started.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: `procode-${name}`,
+      ...env,
+    });
+    return {
+      receiver,
+      agents: started,
+      service,
+      databaseUrl,
+      async stop() {
+        await service.stop();
+        await started.stop();
+        await receiver.stop();
+      },
+    };
+  } catch (error) {
+    await agents?.stop();
+    await receiver.stop();
+    throw error;
+  }
 }
 
 export interface ChatResult {

@@ -12,14 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { alertmanagerBinary, repoFile } from "./binaries";
-import { createTempRunDir, ensureDir } from "./rundir";
-import {
-  type CommonServiceOptions,
-  launchService,
-  resolvePorts,
-  type ServiceHandle,
-  startSettings,
-} from "./service";
+import { ensureDir } from "./rundir";
+import { type CommonServiceOptions, launchService, resolveRun, type ServiceHandle } from "./service";
 import { bindingArgs, HOST, SERVICES } from "./services";
 
 export interface AlertmanagerOptions extends CommonServiceOptions {
@@ -71,8 +65,7 @@ export function relocateAlertmanagerConfig(
 
 export async function startAlertmanager(options: AlertmanagerOptions = {}): Promise<AlertmanagerHandle> {
   const bin = alertmanagerBinary(options.bin);
-  const runDir = options.runDir ?? createTempRunDir("procode-alertmanager");
-  const ports = await resolvePorts("alertmanager", options.ports, options.fixedPorts);
+  const { runDir, ports } = await resolveRun("alertmanager", options);
   const dir = ensureDir(join(runDir, "alertmanager"));
   let configFile: string;
   if (options.config !== undefined) {
@@ -106,10 +99,10 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
       `--web.external-url=http://${HOST}:${ports.web}`,
     ],
     env: { ...options.env },
-    logDir: join(runDir, "logs"),
+    runDir,
     ports,
     mainPort: "web",
-    ...startSettings(options),
+    options,
   });
   return Object.assign(handle, { configFile, apiUrl: `http://${HOST}:${ports.web}/api/v2` });
 }

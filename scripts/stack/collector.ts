@@ -5,14 +5,8 @@
  */
 import { join } from "node:path";
 import { collectorBinary, repoFile } from "./binaries";
-import { createTempRunDir, ensureDir } from "./rundir";
-import {
-  type CommonServiceOptions,
-  launchService,
-  resolvePorts,
-  type ServiceHandle,
-  startSettings,
-} from "./service";
+import { ensureDir } from "./rundir";
+import { type CommonServiceOptions, launchService, resolveRun, type ServiceHandle } from "./service";
 import { bindingEnv, HOST, type PortMap } from "./services";
 
 export interface SentryOtlpTarget {
@@ -46,8 +40,7 @@ export interface CollectorHandle extends ServiceHandle {
 
 export async function startCollector(options: CollectorOptions = {}): Promise<CollectorHandle> {
   const bin = await collectorBinary(options.bin);
-  const runDir = options.runDir ?? createTempRunDir("procode-collector");
-  const ports = await resolvePorts("collector", options.ports, options.fixedPorts);
+  const { runDir, ports } = await resolveRun("collector", options);
   const configFiles = options.configFiles ?? [
     repoFile("otel-collector/config.yaml"),
     ...(options.sentry ? [repoFile("otel-collector/sentry.yaml")] : []),
@@ -70,10 +63,10 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     command: bin,
     args: configFiles.map((file) => `--config=file:${file}`),
     env,
-    logDir: join(runDir, "logs"),
+    runDir,
     ports,
     mainPort: "otlpHttp",
-    ...startSettings(options),
+    options,
   });
   return Object.assign(handle, {
     otlpHttpUrl: `http://${HOST}:${ports.otlpHttp}`,

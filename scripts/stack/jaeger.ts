@@ -2,16 +2,8 @@
  * Jaeger v2 as a native process, reading jaeger/config.yaml (in-memory storage, OTLP in on its own ports, the
  * query API on `query`). Ports reach the config through the service table's environment variables.
  */
-import { join } from "node:path";
 import { jaegerBinary, repoFile } from "./binaries";
-import { createTempRunDir } from "./rundir";
-import {
-  type CommonServiceOptions,
-  launchService,
-  resolvePorts,
-  type ServiceHandle,
-  startSettings,
-} from "./service";
+import { type CommonServiceOptions, launchService, resolveRun, type ServiceHandle } from "./service";
 import { bindingEnv, HOST } from "./services";
 
 export interface JaegerOptions extends CommonServiceOptions {
@@ -28,18 +20,17 @@ export interface JaegerHandle extends ServiceHandle {
 
 export async function startJaeger(options: JaegerOptions = {}): Promise<JaegerHandle> {
   const bin = await jaegerBinary(options.bin);
-  const runDir = options.runDir ?? createTempRunDir("procode-jaeger");
-  const ports = await resolvePorts("jaeger", options.ports, options.fixedPorts);
+  const { runDir, ports } = await resolveRun("jaeger", options);
   const configFile = options.configFile ?? repoFile("jaeger/config.yaml");
   const handle = await launchService({
     name: "jaeger",
     command: bin,
     args: [`--config=file:${configFile}`],
     env: { ...bindingEnv("jaeger", ports), JAEGER_TELEMETRY_HOST: HOST, ...options.env },
-    logDir: join(runDir, "logs"),
+    runDir,
     ports,
     mainPort: "query",
-    ...startSettings(options),
+    options,
   });
   return Object.assign(handle, {
     queryUrl: `http://${HOST}:${ports.query}`,

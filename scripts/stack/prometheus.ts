@@ -7,14 +7,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prometheusBinary, repoFile } from "./binaries";
 import { rewritePrometheusConfig } from "./prometheus-config";
-import { createTempRunDir, ensureDir } from "./rundir";
-import {
-  type CommonServiceOptions,
-  launchService,
-  resolvePorts,
-  type ServiceHandle,
-  startSettings,
-} from "./service";
+import { ensureDir } from "./rundir";
+import { type CommonServiceOptions, launchService, resolveRun, type ServiceHandle } from "./service";
 import { bindingArgs, HOST, type PortMap, SERVICES, type ServiceName } from "./services";
 
 export interface PrometheusOptions extends CommonServiceOptions {
@@ -57,8 +51,7 @@ export function peerTargets(peers: Partial<Record<ServiceName, PortMap>>): Recor
 
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusHandle> {
   const bin = prometheusBinary(options.bin);
-  const runDir = options.runDir ?? createTempRunDir("procode-prometheus");
-  const ports = await resolvePorts("prometheus", options.ports, options.fixedPorts);
+  const { runDir, ports } = await resolveRun("prometheus", options);
   const source = options.configFile ?? repoFile("prometheus/prometheus.yml");
   const dir = ensureDir(join(runDir, "prometheus"));
   const configFile = join(dir, "prometheus.yml");
@@ -82,10 +75,10 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       ...SERVICES.prometheus.flags,
     ],
     env: { ...options.env },
-    logDir: join(runDir, "logs"),
+    runDir,
     ports,
     mainPort: "web",
-    ...startSettings(options),
+    options,
   });
   return Object.assign(handle, { configFile });
 }

@@ -3,9 +3,11 @@
  * managed process with its log in <runDir>/logs/<name>.log, a wait until its health endpoint answers, and a
  * handle to stop, kill, pause and restart it (same ports, same data).
  */
+import { join } from "node:path";
 import { assertPortFree, freePort } from "./ports";
 import { httpOk, type RunAs, waitUntil } from "./process";
 import { type ProcessControls, startRestartable } from "./restartable";
+import { createTempRunDir } from "./rundir";
 import { HOST, type PortMap, SERVICES, type ServiceName } from "./services";
 
 export interface CommonServiceOptions {
@@ -35,17 +37,6 @@ export interface ServiceHandle extends ProcessControls {
   readonly command: readonly string[];
 }
 
-/** The start settings every backend forwards as given: parent-death kill and the start deadline (unset stays unset). */
-export function startSettings(options: {
-  readonly dieWithParent?: boolean | undefined;
-  readonly startDeadlineMs?: number | undefined;
-}): { dieWithParent?: boolean; startDeadlineMs?: number } {
-  return {
-    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
-    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
-  };
-}
-
 /** Ports for `name`: the requested ones, then defaults (fixed) or free ports; fixed ones must be free. */
 export async function resolvePorts(
   name: ServiceName,
@@ -65,17 +56,27 @@ export async function resolvePorts(
   return ports;
 }
 
+/** Where a backend about to start runs: its run directory (given, or a new temp one) and its ports. */
+export async function resolveRun(
+  name: ServiceName,
+  options: CommonServiceOptions,
+): Promise<{ runDir: string; ports: PortMap }> {
+  const runDir = options.runDir ?? createTempRunDir(`procode-${name}`);
+  return { runDir, ports: await resolvePorts(name, options.ports, options.fixedPorts) };
+}
+
 export interface LaunchSpec {
   name: ServiceName;
   command: string;
   args: readonly string[];
   env: Readonly<Record<string, string>>;
-  logDir: string;
+  /** The log goes to <runDir>/logs/<name>.log. */
+  runDir: string;
   ports: PortMap;
   /** The HTTP port `url` names. */
   mainPort: string;
-  dieWithParent?: boolean;
-  startDeadlineMs?: number;
+  /** The caller's options: dieWithParent (default true) and startDeadlineMs are taken from them. */
+  options: CommonServiceOptions;
   cwd?: string;
   runAs?: RunAs;
   stopSignal?: NodeJS.Signals;
@@ -102,16 +103,16 @@ export async function launchService(spec: LaunchSpec): Promise<ServiceHandle> {
       command: spec.command,
       args: spec.args,
       env: spec.env,
-      logDir: spec.logDir,
+      logDir: join(spec.runDir, "logs"),
       ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
       ...(spec.runAs !== undefined ? { runAs: spec.runAs } : {}),
       ...(spec.stopSignal !== undefined ? { stopSignal: spec.stopSignal } : {}),
-      dieWithParent: spec.dieWithParent ?? true,
+      dieWithParent: spec.options.dieWithParent ?? true,
     },
     ready: (child) =>
       waitUntil(`${spec.name} health at ${healthUrl}`, () => httpOk(healthUrl), {
         process: child,
-        ...(spec.startDeadlineMs !== undefined ? { deadlineMs: spec.startDeadlineMs } : {}),
+        ...(spec.options.startDeadlineMs !== undefined ? { deadlineMs: spec.options.startDeadlineMs } : {}),
       }),
   });
   return Object.assign(controls, {

@@ -11,7 +11,7 @@ import { type JaegerHandle, type JaegerOptions, startJaeger } from "./jaeger";
 import { type PostgresOptions, type PostgresServer, startPostgres } from "./postgres";
 import { type PrometheusHandle, type PrometheusOptions, startPrometheus } from "./prometheus";
 import { createTempRunDir, ensureDir, removeTempRunDir } from "./rundir";
-import { resolvePorts, startSettings } from "./service";
+import { resolvePorts } from "./service";
 import { type PortMap, SERVICE_NAMES, type ServiceName } from "./services";
 
 type Shared = "runDir" | "ports" | "fixedPorts" | "dieWithParent" | "startDeadlineMs";
@@ -62,6 +62,14 @@ export const DEFAULT_SERVICES: readonly ServiceName[] = ["jaeger", "alertmanager
 interface Stoppable {
   readonly pid: number | undefined;
   stop(): Promise<void>;
+}
+
+/** dieWithParent and startDeadlineMs for every service, only where set (unset keeps each service's own). */
+function startSettings(options: StackOptions): { dieWithParent?: boolean; startDeadlineMs?: number } {
+  return {
+    ...(options.dieWithParent !== undefined ? { dieWithParent: options.dieWithParent } : {}),
+    ...(options.startDeadlineMs !== undefined ? { startDeadlineMs: options.startDeadlineMs } : {}),
+  };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

@@ -120,6 +120,25 @@ function contentLength(v: string | null | undefined): number | undefined {
 interface NodeOutgoing {
   once(event: "finish", fn: () => void): void;
   getHeader(name: string): number | string | string[] | undefined;
+  /** Node's own record of a Content-Length given to writeHead() (no public accessor exists). */
+  _contentLength?: unknown;
+  /** The header block Node wrote. */
+  _header?: unknown;
+}
+
+/**
+ * The Content-Length of a finished Node response. @hono/node-server passes it to `writeHead()`, which Node does
+ * not expose through `getHeader()`; Node keeps it in `_contentLength` and in the written header block, both
+ * stable for many Node versions and read defensively (test/spine/embedded.test.ts pins the result).
+ */
+function writtenContentLength(outgoing: NodeOutgoing): number | undefined {
+  const header = outgoing.getHeader("content-length");
+  if (typeof header === "string" || typeof header === "number") return contentLength(String(header));
+  if (typeof outgoing._contentLength === "number") return contentLength(String(outgoing._contentLength));
+  if (typeof outgoing._header === "string") {
+    return contentLength(/\r\ncontent-length:\s*(\d+)/i.exec(outgoing._header)?.[1]);
+  }
+  return undefined;
 }
 
 /**
@@ -132,10 +151,7 @@ function recordResponseSize(c: Context, histogram: Histogram, attrs: Attributes)
     // Do not touch c.res.body or its headers here: on @hono/node-server that turns its lightweight
     // response into a stream-backed one and costs several times the request (measured: 4k vs 15k req/s).
     outgoing.once("finish", () => {
-      const header = outgoing.getHeader("content-length");
-      const n = contentLength(
-        typeof header === "string" || typeof header === "number" ? String(header) : undefined,
-      );
+      const n = writtenContentLength(outgoing);
       if (n !== undefined) histogram.record(n, attrs);
     });
     return;

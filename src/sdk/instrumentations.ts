@@ -54,7 +54,7 @@ export function createInstrumentations(config: ObservabilityConfig): Instrumenta
   if (on.has("runtime") && config.metrics.enabled) {
     const { RuntimeNodeInstrumentation } =
       require("@opentelemetry/instrumentation-runtime-node") as typeof import("@opentelemetry/instrumentation-runtime-node");
-    out.push(new RuntimeNodeInstrumentation({ monitoringPrecision: 5000 }));
+    out.push(new RuntimeNodeInstrumentation({ monitoringPrecision: 20 }));
   }
   return out;
 }

@@ -35,6 +35,16 @@ describe("embedded /metrics on the internal port", () => {
       /^http_server_request_duration_seconds_count\{[^}]*http_route="\/users\/:id"[^}]*\} 7$/m,
     );
     assert.match(text, /^llm_cost_usd_total\{[^}]*\} 0\.000045$/m);
+    // node-server gives Content-Length to writeHead(): the size histogram still sees every response
+    // (7 bodies of {"id":"N"}, 10 bytes each).
+    assert.match(
+      text,
+      /^http_server_response_body_size_bytes_count\{[^}]*http_route="\/users\/:id"[^}]*\} 7$/m,
+    );
+    assert.match(
+      text,
+      /^http_server_response_body_size_bytes_sum\{[^}]*http_route="\/users\/:id"[^}]*\} 70$/m,
+    );
     assert.match(text, /^gen_ai_client_token_usage_sum\{[^}]*gen_ai_token_type="input"[^}]*\} 100$/m);
     assert.match(text, /^process_memory_usage_bytes\{?[^\n]*\} ?\d+/m);
     assert.match(text, /^app_info\{[^}]*process_runtime_name="nodejs"[^}]*\} 1$/m);

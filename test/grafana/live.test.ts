@@ -25,7 +25,7 @@ import {
   type ReferenceService,
   runLoad,
   startReferenceService,
-} from "./reference-service";
+} from "../support/reference-service";
 import { committedDashboards, hasData, PromClient, type PromSample } from "./support";
 
 const SERVICE_NAME = "procode-live-dashboards";

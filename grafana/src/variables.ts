@@ -13,7 +13,8 @@ export const ENVIRONMENT = "environment";
 export const SERVICE = "service";
 export const INSTANCE = "instance";
 
-function allByDefault(
+/** A multi-value query variable that selects "All" (the listed values) by default. */
+export function allByDefault(
   name: string,
   labelText: string,
   query: string,

@@ -3,13 +3,13 @@
  * and getting it out (sent, failed, queue fill, sampling decisions)? Does Prometheus scrape every target and
  * evaluate every rule? Do alerts reach Alertmanager, and do Alertmanager's notifications go out?
  */
-import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { dashboardBuilder, finalize } from "../dashboard";
-import { PROMETHEUS } from "../datasources";
 import { ALERTMANAGER, COLLECTOR, PROMETHEUS_SELF } from "../external-series";
 import { row, statPanel, timeseriesPanel } from "../panels";
 import { rate, sel, sumBy } from "../promql";
 import { rule } from "../recording-rules";
+import { allByDefault } from "../variables";
 
 /** The Collector's own telemetry is scraped as its own job; `$collector` picks its instances. */
 const COLLECTOR_SCOPE = `instance=~"$collector"`;
@@ -25,17 +25,12 @@ function zeroFilled(failed: string, sent: string): string {
 }
 
 function collectorVariable(): dashboard.QueryVariableBuilder {
-  return new dashboard.QueryVariableBuilder("collector")
-    .label("Collector")
-    .description("The Collector instances whose own telemetry Prometheus scrapes.")
-    .datasource(PROMETHEUS)
-    .query(`label_values(${COLLECTOR.processUptime}, instance)`)
-    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-    .sort(dashboard.VariableSort.AlphabeticalAsc)
-    .multi(true)
-    .includeAll(true)
-    .allowCustomValue(false)
-    .current({ selected: true, text: ["All"], value: ["$__all"] });
+  return allByDefault(
+    "collector",
+    "Collector",
+    `label_values(${COLLECTOR.processUptime}, instance)`,
+    "The Collector instances whose own telemetry Prometheus scrapes.",
+  );
 }
 
 /** accepted / refused / failed per second of one signal at the Collector's receivers. */

@@ -36,7 +36,6 @@ import {
   FREE_PLAN_KEY,
   missingReferenceService,
   type RunningService,
-  startDbHealthApp,
   startReferenceService,
   Traffic,
 } from "./reference-service";
@@ -45,7 +44,6 @@ import { exposedMetricNames, PROMETHEUS_SELF_SERIES } from "./self-series";
 
 const FACTOR = 15;
 const SERVICE = "alerts-live-agent";
-const DB_CHECK_SERVICE = "alerts-live-dbcheck";
 const ROUTING_KEY = "L1VEROUT1NGKEY0123456789abcdefAB";
 const HEARTBEAT_TOKEN = "live-heartbeat-token";
 const PHASE_MS = 150_000;
@@ -208,70 +206,55 @@ describe("live: faults on the native stack reach PagerDuty and Slack", { skip: m
 
   it("PostgreSQL stopped -> DatabaseConnectionFailure -> PagerDuty Events v2; resolved once it is back", {
     timeout: PHASE_MS * 2,
-  }, async (t) => {
+  }, async () => {
     const postgres = stack.postgres;
     assert.ok(postgres);
-    // The reference service's own database check when it exports one; until then the library's HealthMonitor
-    // in a stand-in process (db-health-app.ts) plays that part, under the preload, on the same PostgreSQL.
-    let job = SERVICE;
-    let standIn: RunningService | undefined;
-    const own = await query(`health_check_status{job="${SERVICE}", health_check_name="database"}`);
-    if (own.length === 0) {
-      job = DB_CHECK_SERVICE;
-      t.diagnostic(
-        `${SERVICE} exports no health_check_status{health_check_name="database"} (service/health.ts is interim ` +
-          `until src/health is exported from @procode/observability): the database check runs in ${job}`,
-      );
-      standIn = await startDbHealthApp(stack, job);
-    }
+    // The reference service's own database check (the library's HealthMonitor) drives the alert.
+    const job = SERVICE;
+    await waitUntil(
+      `health_check_status{job="${job}", health_check_name="database"} == 1`,
+      async () =>
+        (await query(`health_check_status{job="${job}", health_check_name="database"} == 1`)).length > 0,
+      { deadlineMs: 60_000, intervalMs: 500 },
+    );
+    await postgres.stop();
     try {
-      await waitUntil(
-        `health_check_status{job="${job}", health_check_name="database"} == 1`,
-        async () =>
-          (await query(`health_check_status{job="${job}", health_check_name="database"} == 1`)).length > 0,
-        { deadlineMs: 60_000, intervalMs: 500 },
+      await alertState("DatabaseConnectionFailure", "firing", PHASE_MS, job);
+      const trigger = await pagerduty.waitFor(
+        (r) =>
+          r.body.payload?.class === "DatabaseConnectionFailure" &&
+          r.body.payload.group === job &&
+          r.body.event_action === "trigger",
+        30_000,
+        "DatabaseConnectionFailure trigger",
       );
-      await postgres.stop();
-      try {
-        await alertState("DatabaseConnectionFailure", "firing", PHASE_MS, job);
-        const trigger = await pagerduty.waitFor(
-          (r) =>
-            r.body.payload?.class === "DatabaseConnectionFailure" &&
-            r.body.payload.group === job &&
-            r.body.event_action === "trigger",
-          30_000,
-          "DatabaseConnectionFailure trigger",
-        );
-        const body = trigger.body;
-        assert.equal(body.routing_key, ROUTING_KEY);
-        assert.equal(body.payload?.severity, "critical");
-        assert.equal(
-          body.payload?.summary,
-          `[FIRING:1] DatabaseConnectionFailure (${job}): ${job} cannot reach its database`,
-        );
-        assert.equal(body.payload?.source, job);
-        assert.deepEqual(body.links, [{ href: runbook("DatabaseConnectionFailure"), text: "Runbook" }]);
-        assert.equal(body.payload?.custom_details?.runbook_url, runbook("DatabaseConnectionFailure"));
-        assert.match(
-          String(body.payload?.custom_details?.description),
-          new RegExp(`database health check of ${job}`),
-        );
-      } finally {
-        await postgres.restart();
-      }
-      const firing = pagerduty
-        .all()
-        .find((r) => r.body.payload?.class === "DatabaseConnectionFailure" && r.body.payload.group === job);
-      const resolved = await pagerduty.waitFor(
-        (r) => r.body.event_action === "resolve" && r.body.dedup_key === firing?.body.dedup_key,
-        PHASE_MS,
-        "DatabaseConnectionFailure resolve",
+      const body = trigger.body;
+      assert.equal(body.routing_key, ROUTING_KEY);
+      assert.equal(body.payload?.severity, "critical");
+      assert.equal(
+        body.payload?.summary,
+        `[FIRING:1] DatabaseConnectionFailure (${job}): ${job} cannot reach its database`,
       );
-      assert.equal(resolved.body.routing_key, ROUTING_KEY);
-      await alertState("DatabaseConnectionFailure", "none", PHASE_MS, job);
+      assert.equal(body.payload?.source, job);
+      assert.deepEqual(body.links, [{ href: runbook("DatabaseConnectionFailure"), text: "Runbook" }]);
+      assert.equal(body.payload?.custom_details?.runbook_url, runbook("DatabaseConnectionFailure"));
+      assert.match(
+        String(body.payload?.custom_details?.description),
+        new RegExp(`database health check of ${job}`),
+      );
     } finally {
-      await standIn?.stop();
+      await postgres.restart();
     }
+    const firing = pagerduty
+      .all()
+      .find((r) => r.body.payload?.class === "DatabaseConnectionFailure" && r.body.payload.group === job);
+    const resolved = await pagerduty.waitFor(
+      (r) => r.body.event_action === "resolve" && r.body.dedup_key === firing?.body.dedup_key,
+      PHASE_MS,
+      "DatabaseConnectionFailure resolve",
+    );
+    assert.equal(resolved.body.routing_key, ROUTING_KEY);
+    await alertState("DatabaseConnectionFailure", "none", PHASE_MS, job);
   });
 
   it("LLM failures at the warning rate -> LLMProviderErrors warning -> Slack while chat errors page; at the critical rate -> PagerDuty, the warning inhibited; resolved after", {

@@ -68,31 +68,6 @@ export async function startReferenceService(stack: Stack, name: string): Promise
   return { url, name, process: child, stop: async () => void (await child.stop()) };
 }
 
-/**
- * The database health check alone (db-health-app.ts: the library's HealthMonitor under the preload), as
- * service `name`, for as long as the reference service does not export health_check_status itself.
- */
-export async function startDbHealthApp(stack: Stack, name: string): Promise<RunningService> {
-  if (!stack.postgres) throw new Error("the database health check needs the stack's PostgreSQL");
-  const child = await ManagedProcess.spawn({
-    name,
-    command: process.execPath,
-    args: ["--require", PRELOAD(), join(__dirname, "db-health-app.js")],
-    cwd: repoRoot(),
-    logDir: mkdtempSync(join(tmpdir(), "procode-alerts-dbcheck-")),
-    env: {
-      ...stack.otlpEnv(),
-      OTEL_SERVICE_NAME: name,
-      OTEL_METRIC_EXPORT_INTERVAL: "1000",
-      OTEL_METRIC_EXPORT_TIMEOUT: "1000",
-      OTEL_TRACES_EXPORTER: "none",
-      DATABASE_URL: stack.postgres.url,
-      HEALTH_CHECK_INTERVAL_SECONDS: "1",
-    },
-  });
-  return { url: "", name, process: child, stop: async () => void (await child.stop()) };
-}
-
 export interface ChatOptions {
   readonly apiKey?: string;
   /** X-Procode-Fault, e.g. "llm=server_error@classification". */

@@ -15,11 +15,11 @@ export interface Child {
   kill(): void;
 }
 
-export async function startChild(
+/** Spawns `node <args>` from the repository root with only PATH, HOME and `env`, collecting its output. */
+function spawnNode(
   args: readonly string[],
   env: Record<string, string | undefined>,
-  timeoutMs = 20_000,
-): Promise<Child> {
+): { proc: ChildProcess; out: () => string; err: () => string } {
   const proc = spawn(process.execPath, [...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -33,13 +33,22 @@ export async function startChild(
   proc.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
   });
+  return { proc, out: () => out, err: () => err };
+}
+
+export async function startChild(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+): Promise<Child> {
+  const { proc, out, err } = spawnNode(args, env);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`child did not listen within ${timeoutMs} ms: ${err}`)),
+      () => reject(new Error(`child did not listen within ${timeoutMs} ms: ${err()}`)),
       timeoutMs,
     );
     const check = () => {
-      const m = /listening (\d+)/.exec(out);
+      const m = /listening (\d+)/.exec(out());
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -48,14 +57,14 @@ export async function startChild(
     proc.stdout?.on("data", check);
     proc.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`child exited with ${code} before listening: ${err}`));
+      reject(new Error(`child exited with ${code} before listening: ${err()}`));
     });
   });
   return {
     proc,
     port,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: out,
+    stderr: err,
     async signal(sig) {
       const t0 = Date.now();
       const exited = once(proc, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
@@ -74,19 +83,7 @@ export async function runChild(
   args: readonly string[],
   env: Record<string, string | undefined>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
+  const { proc, out, err } = spawnNode(args, env);
   const [code] = (await once(proc, "exit")) as [number | null];
-  return { code, stdout, stderr };
+  return { code, stdout: out(), stderr: err() };
 }

@@ -10,7 +10,6 @@
 import {
   type Attributes,
   context,
-  type Histogram,
   ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
@@ -18,11 +17,13 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from "@opentelemetry/api";
 import type { Context, MiddlewareHandler } from "hono";
 import { errorTypeOf, recordError } from "../instrument/errors";
-import { instruments } from "../instrument/instruments";
+import { type HistogramRecorder, httpServerMetrics } from "../instrument/http-metrics";
 import { redactUrl } from "../redaction/redact";
 import {
   ATTR_ERROR_TYPE,
@@ -82,10 +83,20 @@ const headerGetter: TextMapGetter<HeaderSource> = {
 
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
-/** False when no tracer provider is registered (tracing off): the middleware then only records metrics. */
-function tracingOn(): boolean {
-  const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER;
+let tracerCache: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+/**
+ * The library's tracer, or undefined when no tracer provider is registered (tracing off: the middleware then
+ * only records metrics). Cached per provider: `getTracer` builds a key string on every call.
+ */
+function activeTracer(): Tracer | undefined {
+  let provider: TracerProvider = trace.getTracerProvider();
+  if (provider instanceof ProxyTracerProvider) provider = provider.getDelegate();
+  if (provider === NOOP_TRACER_PROVIDER) return undefined;
+  if (tracerCache?.provider !== provider) {
+    tracerCache = { provider, tracer: provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION) };
+  }
+  return tracerCache.tracer;
 }
 
 export interface ObservabilityMiddlewareOptions {
@@ -118,7 +129,7 @@ function contentLength(v: string | null | undefined): number | undefined {
 }
 
 interface NodeOutgoing {
-  once(event: "finish", fn: () => void): void;
+  on(event: "finish", fn: () => void): void;
   getHeader(name: string): number | string | string[] | undefined;
   /** Node's own record of a Content-Length given to writeHead() (no public accessor exists). */
   _contentLength?: unknown;
@@ -145,20 +156,21 @@ function writtenContentLength(outgoing: NodeOutgoing): number | undefined {
  * Response size: on @hono/node-server, the Content-Length the server wrote (read when the response
  * finishes); elsewhere the Content-Length the app set. Streamed (chunked) bodies have none.
  */
-function recordResponseSize(c: Context, histogram: Histogram, attrs: Attributes): void {
+function recordResponseSize(c: Context, histogram: HistogramRecorder): void {
   const outgoing = (c.env as { outgoing?: NodeOutgoing } | undefined)?.outgoing;
-  if (outgoing && typeof outgoing.once === "function") {
+  if (outgoing && typeof outgoing.on === "function") {
     // Do not touch c.res.body or its headers here: on @hono/node-server that turns its lightweight
     // response into a stream-backed one and costs several times the request (measured: 4k vs 15k req/s).
-    outgoing.once("finish", () => {
+    // `on`, not `once`: the response object dies with the request, and `once` costs a wrapper and a removal.
+    outgoing.on("finish", () => {
       const n = writtenContentLength(outgoing);
-      if (n !== undefined) histogram.record(n, attrs);
+      if (n !== undefined) histogram.record(n);
     });
     return;
   }
   const set = contentLength(c.res.headers.get("content-length"));
-  if (set !== undefined) histogram.record(set, attrs);
-  else if (c.res.body === null) histogram.record(0, attrs);
+  if (set !== undefined) histogram.record(set);
+  else if (c.res.body === null) histogram.record(0);
 }
 
 export function observabilityMiddleware(options: ObservabilityMiddlewareOptions = {}): MiddlewareHandler {
@@ -169,18 +181,18 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     const start = performance.now();
     const rawMethod = c.req.method;
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
-    const inst = instruments();
-    inst.httpActive.add(1, method);
+    const metrics = httpServerMetrics();
+    metrics.activeAdd(method, 1);
 
     let span: Span | undefined;
     let thrown: unknown;
     const headers = rawHeaders(c);
     try {
-      if (!tracingOn()) {
+      const tracer = activeTracer();
+      if (tracer === undefined) {
         // No tracer provider: no span, no context switch, no header parsing.
         await next();
       } else {
-        const tracer = trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
         const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
         const url = c.req.url;
         const q = url.indexOf("?");
@@ -203,24 +215,15 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
       const route = routeTemplate(c);
       const error = thrown ?? c.error;
       const status = thrown !== undefined ? 500 : c.res.status;
-      const attrs: Attributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: method,
-        [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-      };
-      if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
       // Server spans: only 5xx are errors (a thrown 4xx, e.g. Hono's HTTPException(401), is the client's).
       let errorType: string | undefined;
       if (status >= 500) errorType = error !== undefined ? errorTypeOf(error) : String(status);
-      if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
 
-      inst.httpDuration.record((performance.now() - start) / 1000, attrs);
-      const sizeAttrs: Attributes =
-        route === undefined
-          ? { [ATTR_HTTP_REQUEST_METHOD]: method }
-          : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+      const series = metrics.series(method, status, route, errorType);
+      series.duration.record((performance.now() - start) / 1000);
       const reqSize = contentLength(headers.get("content-length"));
-      if (reqSize !== undefined) inst.httpRequestSize.record(reqSize, sizeAttrs);
-      if (thrown === undefined) recordResponseSize(c, inst.httpResponseSize, sizeAttrs);
+      if (reqSize !== undefined) series.requestSize.record(reqSize);
+      if (thrown === undefined) recordResponseSize(c, series.responseSize);
 
       if (span) {
         if (route !== undefined) {
@@ -238,7 +241,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     } catch {
       // Telemetry never breaks the response.
     } finally {
-      inst.httpActive.add(-1, method);
+      metrics.activeAdd(method, -1);
     }
     if (thrown !== undefined) throw thrown;
   };

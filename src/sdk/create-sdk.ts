@@ -27,7 +27,12 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { Resource } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import {
+  type IMetricReader,
+  MeterProvider,
+  type MetricProducer,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
 import {
   BatchSpanProcessor,
   type Sampler,
@@ -37,6 +42,7 @@ import {
 import type { ObservabilityConfig } from "../config/config";
 import { RedactingLogRecordProcessor } from "../redaction/log-processor";
 import { RedactingSpanProcessor } from "../redaction/span-processor";
+import { HotPathMetrics } from "./hot-path-metrics";
 import { createInstrumentations } from "./instrumentations";
 import { registerProcessMetrics } from "./process-metrics";
 import { createResource } from "./resource";
@@ -52,8 +58,11 @@ export interface SdkOptions {
   readonly spanProcessors?: readonly SpanProcessor[];
   /** Replaces the OTLP export of spans (tests: an in-memory exporter behind a simple processor). */
   readonly exportSpanProcessor?: SpanProcessor;
-  /** Replaces the metric reader chosen by OTEL_METRICS_EXPORTER (tests: an in-memory reader). */
-  readonly metricReader?: IMetricReader;
+  /**
+   * Replaces the metric reader chosen by OTEL_METRICS_EXPORTER (tests: an in-memory reader). The reader must
+   * collect from the producers it is given (the HTTP hot path), as `MetricReaderOptions.metricProducers`.
+   */
+  readonly metricReader?: (metricProducers: MetricProducer[]) => IMetricReader;
   readonly logRecordProcessor?: LogRecordProcessor;
   readonly contextManager?: ContextManager;
   readonly propagator?: TextMapPropagator;
@@ -69,6 +78,8 @@ export interface Sdk {
   readonly tracerProvider: TracerProvider | undefined;
   readonly meterProvider: MeterProvider | undefined;
   readonly loggerProvider: LoggerProvider | undefined;
+  /** The HTTP server metrics the Hono middleware records (undefined when metrics are off). */
+  readonly httpServerMetrics: HotPathMetrics | undefined;
   /** Set in embedded mode: the reader whose collection the /metrics route serialises. */
   readonly prometheusExporter: PrometheusExporter | undefined;
   start(): void;
@@ -77,7 +88,10 @@ export interface Sdk {
   shutdown(): Promise<void>;
 }
 
-function createMetricReader(config: ObservabilityConfig): {
+function createMetricReader(
+  config: ObservabilityConfig,
+  metricProducers: MetricProducer[],
+): {
   reader: IMetricReader;
   prometheus?: PrometheusExporter;
 } {
@@ -85,7 +99,7 @@ function createMetricReader(config: ObservabilityConfig): {
     // Never the exporter's own server: the app serves the text through its own route (see hono/metrics-route).
     const { PrometheusExporter } =
       require("@opentelemetry/exporter-prometheus") as typeof import("@opentelemetry/exporter-prometheus");
-    const prometheus = new PrometheusExporter({ preventServerStart: true });
+    const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
     return { reader: prometheus, prometheus };
   }
   const exporter = new OTLPMetricExporter({
@@ -98,6 +112,7 @@ function createMetricReader(config: ObservabilityConfig): {
   return {
     reader: new PeriodicExportingMetricReader({
       exporter,
+      metricProducers,
       exportIntervalMillis: config.metrics.exportIntervalMs,
       exportTimeoutMillis: Math.min(config.metrics.exportTimeoutMs, config.metrics.exportIntervalMs),
       cardinalityLimits: { default: config.metrics.cardinalityLimit },
@@ -132,21 +147,19 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
 
   let meterProvider: MeterProvider | undefined;
   let prometheusExporter: PrometheusExporter | undefined;
+  let httpServerMetrics: HotPathMetrics | undefined;
   if (config.metrics.enabled || options.metricReader) {
-    let reader = options.metricReader;
-    if (!reader) {
-      const made = createMetricReader(config);
+    const prometheusNames = !options.metricReader && config.metrics.exporter === "prometheus";
+    const naming = { cardinalityLimit: config.metrics.cardinalityLimit, prometheusNames };
+    httpServerMetrics = new HotPathMetrics(resource, naming);
+    let reader: IMetricReader;
+    if (options.metricReader) reader = options.metricReader([httpServerMetrics]);
+    else {
+      const made = createMetricReader(config, [httpServerMetrics]);
       reader = made.reader;
       prometheusExporter = made.prometheus;
     }
-    meterProvider = new MeterProvider({
-      resource,
-      readers: [reader],
-      views: createViews({
-        cardinalityLimit: config.metrics.cardinalityLimit,
-        prometheusNames: prometheusExporter !== undefined,
-      }),
-    });
+    meterProvider = new MeterProvider({ resource, readers: [reader], views: createViews(naming) });
   }
 
   let loggerProvider: LoggerProvider | undefined;
@@ -176,6 +189,7 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
     tracerProvider,
     meterProvider,
     loggerProvider,
+    httpServerMetrics,
     prometheusExporter,
     start(): void {
       if (started) return;

@@ -4,7 +4,12 @@
  */
 import { context, diag, logs, metrics, propagation, trace } from "@opentelemetry/api";
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
-import { AggregationTemporality, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  AggregationTemporality,
+  type MetricProducer,
+  MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { resolveConfig } from "../../src/config/config";
 import { setActiveSdk } from "../../src/sdk/active";
@@ -12,8 +17,8 @@ import { createSdk, type Sdk } from "../../src/sdk/create-sdk";
 
 /** A pull reader: tests call collect() when they want the current cumulative state. */
 export class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(metricProducers: MetricProducer[] = []) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, metricProducers });
   }
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
@@ -47,22 +52,27 @@ export function startTestSdk(env: Record<string, string> = {}): TestSdk {
   const config = resolveConfig({ OTEL_SERVICE_NAME: "test", ...env });
   const spans = new InMemorySpanExporter();
   const logExporter = new InMemoryLogRecordExporter();
-  const reader = new TestReader();
+  let reader: TestReader | undefined;
   const sdk = createSdk(config, {
     exportSpanProcessor: new SimpleSpanProcessor({ exporter: spans }),
-    metricReader: reader,
+    metricReader: (producers) => {
+      reader = new TestReader(producers);
+      return reader;
+    },
     logRecordProcessor: new SimpleLogRecordProcessor({ exporter: logExporter }),
     instrumentations: [],
   });
+  if (reader === undefined) throw new Error("createSdk did not ask for its metric reader");
+  const r = reader;
   sdk.start();
   setActiveSdk(sdk);
   return {
     sdk,
     spans,
     logs: logExporter,
-    reader,
+    reader: r,
     async collect() {
-      const { resourceMetrics, errors } = await reader.collect();
+      const { resourceMetrics, errors } = await r.collect();
       if (errors.length > 0) throw new AggregateError(errors, "metric collection failed");
       return resourceMetrics;
     },

@@ -1,0 +1,83 @@
+/**
+ * The HTTP server metrics as the middleware records them: `http.server.request.duration`, the request and
+ * response body sizes, and `http.server.active_requests`.
+ *
+ * Under the preload they go to the SDK's hot-path producer (src/sdk/hot-path-metrics.ts: series resolved once
+ * per attribute combination, no attribute hashing per record). When the middleware runs under an
+ * OpenTelemetry SDK someone else started, they go through the metrics API to whatever MeterProvider is global.
+ */
+import type { Attributes } from "@opentelemetry/api";
+import { getActiveSdk } from "../sdk/active";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+} from "../semconv";
+import { instruments } from "./instruments";
+
+export interface HistogramRecorder {
+  record(value: number): void;
+}
+
+/** The three histogram series one request records into. */
+export interface HttpRequestSeries {
+  readonly duration: HistogramRecorder;
+  readonly requestSize: HistogramRecorder;
+  readonly responseSize: HistogramRecorder;
+}
+
+export interface HttpServerMetrics {
+  /** In-flight requests by method: +1 when a request starts, -1 when it ends. */
+  activeAdd(method: string, delta: number): void;
+  /** The series for a finished request; `route` and `errorType` are left off the attributes when undefined. */
+  series(
+    method: string,
+    status: number,
+    route: string | undefined,
+    errorType: string | undefined,
+  ): HttpRequestSeries;
+}
+
+const NOOP_RECORDER: HistogramRecorder = { record: () => {} };
+const NOOP_SERIES: HttpRequestSeries = {
+  duration: NOOP_RECORDER,
+  requestSize: NOOP_RECORDER,
+  responseSize: NOOP_RECORDER,
+};
+const NOOP: HttpServerMetrics = { activeAdd: () => {}, series: () => NOOP_SERIES };
+
+/** Through the metrics API: attribute sets built per request, as any instrumentation would. */
+const API: HttpServerMetrics = {
+  activeAdd(method, delta) {
+    instruments().httpActive.add(delta, method);
+  },
+  series(method, status, route, errorType) {
+    const inst = instruments();
+    const attrs: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+    };
+    if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+    if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
+    const sizeAttrs: Attributes =
+      route === undefined
+        ? { [ATTR_HTTP_REQUEST_METHOD]: method }
+        : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+    return {
+      duration: { record: (v) => inst.httpDuration.record(v, attrs) },
+      requestSize: { record: (v) => inst.httpRequestSize.record(v, sizeAttrs) },
+      responseSize: { record: (v) => inst.httpResponseSize.record(v, sizeAttrs) },
+    };
+  },
+};
+
+/**
+ * Where HTTP server metrics go now: the preload's hot path, nothing when the preload runs with metrics off,
+ * or the metrics API when no preload started an SDK.
+ */
+export function httpServerMetrics(): HttpServerMetrics {
+  const sdk = getActiveSdk();
+  if (sdk === undefined) return API;
+  return sdk.httpServerMetrics ?? NOOP;
+}

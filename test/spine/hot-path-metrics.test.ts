@@ -1,0 +1,221 @@
+/**
+ * The HTTP hot path (src/sdk/hot-path-metrics.ts) exports what the SDK's own histograms would: the same
+ * values recorded both ways give the same data points; the cardinality limit folds extra attribute sets
+ * into one overflow series with the total exact; active requests are counted while in flight; embedded mode
+ * uses the Prometheus names; and without the preload the middleware still records through the metrics API.
+ */
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import { type Attributes, metrics } from "@opentelemetry/api";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  AggregationType,
+  DataPointType,
+  type Histogram,
+  type HistogramMetricData,
+  MeterProvider,
+  type MetricData,
+} from "@opentelemetry/sdk-metrics";
+import { Hono } from "hono";
+import {
+  HTTP_SERVER_REQUEST_BODY_SIZE,
+  HTTP_SERVER_REQUEST_DURATION,
+  HTTP_SERVER_RESPONSE_BODY_SIZE,
+} from "../../src/catalogue/instruments";
+import { prometheusBaseName } from "../../src/catalogue/prometheus-names";
+import { observabilityMiddleware } from "../../src/hono/middleware";
+import { HotPathMetrics } from "../../src/sdk/hot-path-metrics";
+import { reset, startTestSdk, TestReader, type TestSdk } from "../support/in-memory-sdk";
+
+const resource = resourceFromAttributes({ "service.name": "test" });
+
+function histograms(all: MetricData[], name: string): HistogramMetricData {
+  const m = all.find((x) => x.descriptor.name === name);
+  assert.ok(m, `${name} exported`);
+  assert.equal(m.dataPointType, DataPointType.HISTOGRAM);
+  return m;
+}
+
+/** Data points without their timestamps, in a stable order. */
+function points(m: HistogramMetricData): { attributes: Attributes; value: Histogram }[] {
+  return m.dataPoints
+    .map((d) => ({ attributes: d.attributes, value: d.value }))
+    .sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)));
+}
+
+describe("hot-path HTTP metrics against the SDK", () => {
+  it("give the SDK's data points for the same records, bucket edges, NaN and negatives included", async () => {
+    const sdkReader = new TestReader();
+    const provider = new MeterProvider({
+      resource,
+      readers: [sdkReader],
+      views: [
+        {
+          instrumentName: HTTP_SERVER_REQUEST_DURATION.name,
+          aggregation: {
+            type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+            options: { boundaries: [...(HTTP_SERVER_REQUEST_DURATION.buckets ?? [])] },
+          },
+        },
+      ],
+    });
+    const sdkHistogram = provider.getMeter("x").createHistogram(HTTP_SERVER_REQUEST_DURATION.name, {
+      unit: HTTP_SERVER_REQUEST_DURATION.unit,
+      description: HTTP_SERVER_REQUEST_DURATION.description,
+    });
+    const hot = new HotPathMetrics(resource, { cardinalityLimit: 2000, prometheusNames: false });
+
+    const edges = HTTP_SERVER_REQUEST_DURATION.buckets ?? [];
+    const values = [0, ...edges, ...edges.map((e) => e * 1.0001), 1e9, Number.NaN, -1, 0.0123, 3.3];
+    const combos: [string, number, string | undefined, string | undefined][] = [
+      ["GET", 200, "/users/:id", undefined],
+      ["POST", 500, "/api/chat", "TypeError"],
+      ["GET", 404, undefined, undefined],
+    ];
+    for (const [i, v] of values.entries()) {
+      const [method, status, route, errorType] = combos[i % combos.length] as (typeof combos)[number];
+      const attrs: Attributes = { "http.request.method": method, "http.response.status_code": status };
+      if (route !== undefined) attrs["http.route"] = route;
+      if (errorType !== undefined) attrs["error.type"] = errorType;
+      sdkHistogram.record(v, attrs);
+      hot.series(method, status, route, errorType).duration.record(v);
+    }
+
+    const fromSdk = (await sdkReader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const fromHot = (await hot.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const a = histograms(fromSdk, HTTP_SERVER_REQUEST_DURATION.name);
+    const b = histograms(fromHot, HTTP_SERVER_REQUEST_DURATION.name);
+    assert.deepEqual({ ...b.descriptor, advice: undefined }, { ...a.descriptor, advice: undefined });
+    assert.equal(b.aggregationTemporality, a.aggregationTemporality);
+    assert.deepEqual(points(b), points(a));
+    // And the points stay cumulative: a second collection carries the same totals.
+    const again = histograms(
+      (await hot.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics),
+      HTTP_SERVER_REQUEST_DURATION.name,
+    );
+    assert.deepEqual(points(again), points(b));
+    await provider.shutdown();
+  });
+
+  it("embedded mode: the Collector-translated Prometheus names", async () => {
+    const hot = new HotPathMetrics(resource, { cardinalityLimit: 2000, prometheusNames: true });
+    const s = hot.series("GET", 200, "/", undefined);
+    s.duration.record(0.01);
+    s.requestSize.record(10);
+    s.responseSize.record(20);
+    const names = (await hot.collect()).resourceMetrics.scopeMetrics
+      .flatMap((x) => x.metrics)
+      .map((m) => m.descriptor.name)
+      .sort();
+    assert.deepEqual(
+      names,
+      [HTTP_SERVER_REQUEST_DURATION, HTTP_SERVER_REQUEST_BODY_SIZE, HTTP_SERVER_RESPONSE_BODY_SIZE]
+        .map((spec) => prometheusBaseName(spec))
+        .sort(),
+    );
+  });
+});
+
+describe("hot-path HTTP metrics through the middleware", () => {
+  let t: TestSdk;
+  before(() => {
+    t = startTestSdk({ PROCODE_METRIC_CARDINALITY_LIMIT: "100" });
+  });
+  after(() => t.shutdown());
+
+  it("fold routes past the cardinality limit into one overflow series, the total exact", async () => {
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    for (let i = 0; i < 300; i++) app.post(`/r${i}`, (c) => c.text("x"));
+    for (let i = 0; i < 300; i++) {
+      for (let k = 0; k <= i % 3; k++) {
+        const res = await app.request(`/r${i}`, {
+          method: "POST",
+          body: "x",
+          headers: { "content-length": "1" },
+        });
+        assert.equal(res.status, 200);
+      }
+    }
+    const all = (await t.collect()).scopeMetrics.flatMap((s) => s.metrics);
+    const duration = histograms(all, HTTP_SERVER_REQUEST_DURATION.name);
+    assert.equal(duration.dataPoints.length, 100, "series capped at the limit");
+    const overflow = duration.dataPoints.filter((d) => d.attributes["otel.metric.overflow"] === true);
+    assert.equal(overflow.length, 1);
+    assert.deepEqual(Object.keys(overflow[0]?.attributes ?? {}), ["otel.metric.overflow"]);
+    const total = duration.dataPoints.reduce((n, d) => n + d.value.count, 0);
+    assert.equal(
+      total,
+      Array.from({ length: 300 }, (_, i) => (i % 3) + 1).reduce((x, y) => x + y, 0),
+    );
+    const sizes = histograms(all, HTTP_SERVER_REQUEST_BODY_SIZE.name);
+    assert.equal(sizes.dataPoints.length, 100);
+    assert.equal(
+      sizes.dataPoints.reduce((n, d) => n + (d.value.sum ?? 0), 0),
+      total,
+      "one byte per request",
+    );
+    // Responses without a Content-Length (app.request has no Node response) leave no empty series.
+    assert.equal(
+      all.find((m) => m.descriptor.name === HTTP_SERVER_RESPONSE_BODY_SIZE.name),
+      undefined,
+    );
+  });
+
+  it("count a request as active while it is in flight", async () => {
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    app.get("/slow", async (c) => {
+      await held;
+      return c.text("done");
+    });
+    const active = async () => {
+      const m = (await t.collect()).scopeMetrics
+        .flatMap((s) => s.metrics)
+        .find((x) => x.descriptor.name === "http.server.active_requests");
+      return m?.dataPoints.find((d) => d.attributes["http.request.method"] === "GET")?.value;
+    };
+    const pending = app.request("/slow");
+    await new Promise((r) => setImmediate(r));
+    assert.equal(await active(), 1);
+    release();
+    assert.equal((await pending).status, 200);
+    assert.equal(await active(), 0);
+  });
+});
+
+describe("the middleware without the preload", () => {
+  afterEach(() => reset());
+
+  it("records through the metrics API into the MeterProvider someone else registered", async () => {
+    reset();
+    const reader = new TestReader();
+    const provider = new MeterProvider({ resource, readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    app.post("/api/chat", (c) => c.json({ ok: true }));
+    for (let i = 0; i < 3; i++) {
+      const res = await app.request("/api/chat", {
+        method: "POST",
+        body: "hello",
+        headers: { "content-length": "5" },
+      });
+      assert.equal(res.status, 200);
+    }
+    const all = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const d = histograms(all, HTTP_SERVER_REQUEST_DURATION.name);
+    assert.deepEqual(d.dataPoints[0]?.attributes, {
+      "http.request.method": "POST",
+      "http.response.status_code": 200,
+      "http.route": "/api/chat",
+    });
+    assert.equal(d.dataPoints[0]?.value.count, 3);
+    assert.equal(histograms(all, HTTP_SERVER_REQUEST_BODY_SIZE.name).dataPoints[0]?.value.sum, 15);
+    await provider.shutdown();
+  });
+});

@@ -183,6 +183,9 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
     const metrics = httpServerMetrics();
     metrics.activeAdd(method, 1);
+    // Hono has matched the route before any middleware runs, so the span is named and carries http.route
+    // from its start (where samplers can see it), with no rename at the end.
+    const route = routeTemplate(c);
 
     let span: Span | undefined;
     let thrown: unknown;
@@ -204,7 +207,9 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
         if (q >= 0) attrs[ATTR_URL_QUERY] = redactUrl(url.slice(q + 1));
         const ua = headers.get("user-agent");
         if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
-        span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: attrs }, parent);
+        if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+        const name = route === undefined ? method : `${method} ${route}`;
+        span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: attrs }, parent);
         await context.with(trace.setSpan(parent, span), next);
       }
     } catch (err) {
@@ -212,7 +217,6 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
     }
 
     try {
-      const route = routeTemplate(c);
       const error = thrown ?? c.error;
       const status = thrown !== undefined ? 500 : c.res.status;
       // Server spans: only 5xx are errors (a thrown 4xx, e.g. Hono's HTTPException(401), is the client's).
@@ -226,10 +230,6 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
       if (thrown === undefined) recordResponseSize(c, series.responseSize);
 
       if (span) {
-        if (route !== undefined) {
-          span.updateName(`${method} ${route}`);
-          span.setAttribute(ATTR_HTTP_ROUTE, route);
-        }
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
         if (error !== undefined && errorType !== undefined) recordError(span, error, errorType);
         else if (errorType !== undefined) {

@@ -115,11 +115,34 @@ export type Redactable =
   | Redactable[]
   | { [k: string]: Redactable };
 
+const PLAIN = 0;
+const SENSITIVE = 1;
+const IP = 2;
+type KeyClass = typeof PLAIN | typeof SENSITIVE | typeof IP;
+
+/**
+ * Key classification, memoised: spans and log records repeat a small set of keys, and the sensitive-key
+ * pattern plus the case-folded IP lookup cost more than the rest of scrubbing a span. Bounded: past the bound
+ * (keys built from unbounded data) keys are classified without being remembered.
+ */
+const keyClasses = new Map<string, KeyClass>();
+const MAX_REMEMBERED_KEYS = 10_000;
+
+function classifyKey(key: string): KeyClass {
+  let c = keyClasses.get(key);
+  if (c === undefined) {
+    c = isSensitiveKey(key) ? SENSITIVE : isIpKey(key) ? IP : PLAIN;
+    if (keyClasses.size < MAX_REMEMBERED_KEYS) keyClasses.set(key, c);
+  }
+  return c;
+}
+
 /** Redacts one value stored under `key`: sensitive keys lose their value, IP keys are truncated, text is scrubbed. */
 export function redactValue<T>(key: string, value: T): T | string {
   if (value === null || value === undefined) return value;
-  if (isSensitiveKey(key)) return REDACTED;
-  if (typeof value === "string") return isIpKey(key) ? truncateIp(value) : redactText(value);
+  const c = classifyKey(key);
+  if (c === SENSITIVE) return REDACTED;
+  if (typeof value === "string") return c === IP ? truncateIp(value) : redactText(value);
   if (Array.isArray(value)) return value.map((v) => redactValue(key, v)) as T;
   return value;
 }

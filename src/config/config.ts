@@ -22,10 +22,19 @@ export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 export type MetricsExporter = "otlp" | "prometheus" | "none";
 export type SignalExporter = "otlp" | "none";
 
+/** OTLP over HTTP with protobuf bodies (the specification's default) or JSON bodies. */
+export type OtlpProtocol = "http/protobuf" | "http/json";
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ["http/protobuf", "http/json"];
+const GRPC_HINT = "grpc is not shipped: send OTLP/HTTP to the Collector's port 4318 with http/protobuf";
+
 export interface OtlpConfig {
   readonly tracesEndpoint: string;
   readonly metricsEndpoint: string;
   readonly logsEndpoint: string;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL, overridden per signal by OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_PROTOCOL. */
+  readonly tracesProtocol: OtlpProtocol;
+  readonly metricsProtocol: OtlpProtocol;
+  readonly logsProtocol: OtlpProtocol;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
 }
@@ -134,6 +143,14 @@ function signalEndpoint(r: EnvReader, base: string, signal: "traces" | "metrics"
   return `${base.replace(/\/+$/, "")}/v1/${signal}`;
 }
 
+function signalProtocol(
+  r: EnvReader,
+  base: OtlpProtocol,
+  signal: "traces" | "metrics" | "logs",
+): OtlpProtocol {
+  return r.oneOf(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`, OTLP_PROTOCOLS, base, GRPC_HINT);
+}
+
 /** "N/Ds", "N/Dms", "N/Dm" or "off": requests per window per client address. */
 function parseRateLimit(
   r: EnvReader,
@@ -196,10 +213,14 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
   const samplerArg = r.number("OTEL_TRACES_SAMPLER_ARG", 1, { min: 0, max: 1 });
 
   const base = r.url("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318") ?? "http://localhost:4318";
+  const protocol = r.oneOf("OTEL_EXPORTER_OTLP_PROTOCOL", OTLP_PROTOCOLS, "http/protobuf", GRPC_HINT);
   const otlp: OtlpConfig = {
     tracesEndpoint: signalEndpoint(r, base, "traces"),
     metricsEndpoint: signalEndpoint(r, base, "metrics"),
     logsEndpoint: signalEndpoint(r, base, "logs"),
+    tracesProtocol: signalProtocol(r, protocol, "traces"),
+    metricsProtocol: signalProtocol(r, protocol, "metrics"),
+    logsProtocol: signalProtocol(r, protocol, "logs"),
     headers: r.keyValues("OTEL_EXPORTER_OTLP_HEADERS"),
     timeoutMs: r.number("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000, { min: 1, integer: true }),
   };

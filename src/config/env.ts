@@ -69,12 +69,14 @@ export class EnvReader {
     return n;
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  /** One of `allowed`, case-insensitive; `hint` is appended to the issue (why a likely value is not allowed). */
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, hint?: string): T {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const l = v.toLowerCase();
     const hit = allowed.find((a) => a === l);
-    return hit ?? this.fail(name, v, `one of ${allowed.join(", ")}`, fallback);
+    const text = `one of ${allowed.join(", ")}${hint === undefined ? "" : ` (${hint})`}`;
+    return hit ?? this.fail(name, v, text, fallback);
   }
 
   /** A comma-separated list whose every item must be one of `allowed`. */

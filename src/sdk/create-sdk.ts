@@ -17,13 +17,8 @@ import {
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter,
-} from "@opentelemetry/exporter-metrics-otlp-http";
+import { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { Resource } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordProcessor } from "@opentelemetry/sdk-logs";
@@ -44,6 +39,7 @@ import { RedactingLogRecordProcessor } from "../redaction/log-processor";
 import { RedactingSpanProcessor } from "../redaction/span-processor";
 import { HotPathMetrics } from "./hot-path-metrics";
 import { createInstrumentations } from "./instrumentations";
+import { createLogExporter, createMetricExporter, createTraceExporter } from "./otlp-exporters";
 import { registerProcessMetrics } from "./process-metrics";
 import { createResource } from "./resource";
 import { createSampler } from "./sampler";
@@ -102,13 +98,12 @@ function createMetricReader(
     const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
     return { reader: prometheus, prometheus };
   }
-  const exporter = new OTLPMetricExporter({
-    url: config.otlp.metricsEndpoint,
-    headers: { ...config.otlp.headers },
-    timeoutMillis: config.metrics.exportTimeoutMs,
-    // Cumulative: a lost export loses nothing, the next one carries the running totals.
-    temporalityPreference: AggregationTemporalityPreference.CUMULATIVE,
-  });
+  // Cumulative: a lost export loses nothing, the next one carries the running totals.
+  const exporter = createMetricExporter(
+    config.otlp,
+    config.metrics.exportTimeoutMs,
+    AggregationTemporalityPreference.CUMULATIVE,
+  );
   return {
     reader: new PeriodicExportingMetricReader({
       exporter,
@@ -128,11 +123,7 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
     const exporting =
       options.exportSpanProcessor ??
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({
-          url: config.otlp.tracesEndpoint,
-          headers: { ...config.otlp.headers },
-          timeoutMillis: config.otlp.timeoutMs,
-        }),
+        exporter: createTraceExporter(config.otlp),
         scheduledDelayMillis: config.tracing.batch.scheduleDelayMs,
         maxQueueSize: config.tracing.batch.maxQueueSize,
         maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
@@ -167,11 +158,7 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
     const exporting =
       options.logRecordProcessor ??
       new BatchLogRecordProcessor({
-        exporter: new OTLPLogExporter({
-          url: config.otlp.logsEndpoint,
-          headers: { ...config.otlp.headers },
-          timeoutMillis: config.otlp.timeoutMs,
-        }),
+        exporter: createLogExporter(config.otlp),
       });
     loggerProvider = new LoggerProvider({
       resource,

@@ -95,8 +95,8 @@ class HistogramSeries implements HistogramRecorder {
         buckets: { boundaries: [...this.boundaries], counts: [...this.counts] },
         sum: this.sum,
         count: this.count,
-        min: this.min,
-        max: this.max,
+        // As the SDK: a series whose only records were NaN has no min and max.
+        ...(this.count > 0 ? { min: this.min, max: this.max } : {}),
       },
     };
   }

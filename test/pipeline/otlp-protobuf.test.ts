@@ -10,7 +10,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from "@opentelemetry/
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { decodeLogsRequest, decodeTraceRequest } from "./otlp-protobuf";
+import { decodeLogsRequest, decodeTraceRequest } from "../support/otlp-protobuf";
 
 const resource = resourceFromAttributes({ "service.name": "decoder-test", "service.instance.id": "i-1" });
 

@@ -29,6 +29,7 @@ import { CATALOGUE } from "../../src/catalogue/catalogue";
 import { prometheusSeries } from "../../src/catalogue/prometheus-names";
 import { PromClient, type PromSample } from "../grafana/support";
 import { type SentryReceiver, startSentryReceiver } from "../sentry/receiver";
+import { decodeLogsRequest, decodeTraceRequest } from "../support/otlp-protobuf";
 import type { ReceivedLog, ReceivedSpan } from "../support/otlp-receiver";
 import {
   generateLoad,
@@ -48,7 +49,6 @@ import {
   traceDurationMs,
 } from "./jaeger";
 import { allSecrets, ENTERPRISE_KEY, type KnownRequest, knownMix, plantedSecrets, TREE } from "./known-mix";
-import { decodeLogsRequest, decodeTraceRequest } from "./otlp-protobuf";
 import { phaseFigures, RssSampler, residentBytes, SteadyTraffic } from "./steady-traffic";
 import { keptByBaseline, traceIdSampled } from "./tail-sampling";
 import { Tally } from "./tally";

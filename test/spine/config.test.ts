@@ -49,6 +49,30 @@ describe("resolveConfig", () => {
     );
   });
 
+  it("sends OTLP protobuf by default, JSON when asked, per signal too, and refuses grpc with a hint", () => {
+    const d = resolveConfig({}).otlp;
+    assert.deepEqual(
+      [d.tracesProtocol, d.metricsProtocol, d.logsProtocol],
+      ["http/protobuf", "http/protobuf", "http/protobuf"],
+    );
+    const j = resolveConfig({
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: "HTTP/PROTOBUF",
+    }).otlp;
+    assert.deepEqual(
+      [j.tracesProtocol, j.metricsProtocol, j.logsProtocol],
+      ["http/json", "http/protobuf", "http/json"],
+    );
+    assert.throws(
+      () => resolveConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }),
+      /invalid OTEL_EXPORTER_OTLP_PROTOCOL="grpc": expected one of http\/protobuf, http\/json \(grpc is not shipped/,
+    );
+    assert.throws(
+      () => resolveConfig({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http" }),
+      /OTEL_EXPORTER_OTLP_TRACES_PROTOCOL/,
+    );
+  });
+
   it("derives per-signal endpoints and honours explicit ones", () => {
     const c = resolveConfig({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/",

@@ -1,12 +1,14 @@
 /**
- * A local OTLP/HTTP receiver for tests: accepts /v1/traces, /v1/metrics and /v1/logs in OTLP JSON (what the
- * @opentelemetry/exporter-*-otlp-http exporters send; gzip accepted), decodes them, and offers flattened
- * views of what arrived. Protobuf bodies are refused with 415 so a test never silently reads nothing.
+ * A local OTLP/HTTP receiver for tests: accepts /v1/traces, /v1/metrics and /v1/logs in OTLP protobuf (the
+ * preload's default, `application/x-protobuf`) or OTLP JSON (`application/json`), gzip accepted, decodes
+ * them as they arrive, and offers flattened views of what arrived. Any other content type is refused with
+ * 415 and a body that cannot be decoded with 400, so a test never silently reads nothing.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from "./otlp-protobuf";
 
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [k: string]: AttrValue };
 export type Attrs = Record<string, AttrValue>;
@@ -157,6 +159,8 @@ export interface OtlpReceiver {
   readonly port: number;
   /** Every raw request body, as received (after gunzip), for byte-level privacy checks. */
   readonly rawBodies: string[];
+  /** The Content-Type of every decoded request, in arrival order. */
+  readonly contentTypes: string[];
   spans(): ReceivedSpan[];
   /** Every data point of every export, in arrival order (cumulative sums repeat: use latest()). */
   points(): ReceivedPoint[];
@@ -178,11 +182,104 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+function jsonSpans(r: TraceRequest): ReceivedSpan[] {
+  return (r.resourceSpans ?? []).flatMap((rs) =>
+    (rs.scopeSpans ?? []).flatMap((ss) =>
+      (ss.spans ?? []).map((s) => ({
+        traceId: s.traceId,
+        spanId: s.spanId,
+        parentSpanId: s.parentSpanId ?? "",
+        name: s.name,
+        kind: s.kind ?? 0,
+        status: {
+          code: s.status?.code ?? 0,
+          ...(s.status?.message ? { message: s.status.message } : {}),
+        },
+        attributes: attrs(s.attributes),
+        events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
+        resource: attrs(rs.resource?.attributes),
+        scope: ss.scope?.name ?? "",
+        startTimeUnixNano: s.startTimeUnixNano,
+        endTimeUnixNano: s.endTimeUnixNano,
+      })),
+    ),
+  );
+}
+
+function jsonPoints(r: MetricsRequest): ReceivedPoint[] {
+  return (r.resourceMetrics ?? []).flatMap((rm) =>
+    (rm.scopeMetrics ?? []).flatMap((sm) =>
+      (sm.metrics ?? []).flatMap((m): ReceivedPoint[] => {
+        const base = {
+          name: m.name,
+          unit: m.unit ?? "",
+          resource: attrs(rm.resource?.attributes),
+          scope: sm.scope?.name ?? "",
+        };
+        const num = (p: NumberPoint) => (p.asDouble !== undefined ? p.asDouble : Number(p.asInt ?? 0));
+        if (m.sum)
+          return (m.sum.dataPoints ?? []).map((p) => ({
+            ...base,
+            type: "sum" as const,
+            monotonic: m.sum?.isMonotonic ?? false,
+            ...(m.sum?.aggregationTemporality !== undefined
+              ? { temporality: m.sum.aggregationTemporality }
+              : {}),
+            attributes: attrs(p.attributes),
+            value: num(p),
+            timeUnixNano: p.timeUnixNano,
+          }));
+        if (m.gauge)
+          return (m.gauge.dataPoints ?? []).map((p) => ({
+            ...base,
+            type: "gauge" as const,
+            attributes: attrs(p.attributes),
+            value: num(p),
+            timeUnixNano: p.timeUnixNano,
+          }));
+        if (m.histogram)
+          return (m.histogram.dataPoints ?? []).map((p) => ({
+            ...base,
+            type: "histogram" as const,
+            ...(m.histogram?.aggregationTemporality !== undefined
+              ? { temporality: m.histogram.aggregationTemporality }
+              : {}),
+            attributes: attrs(p.attributes),
+            count: Number(p.count ?? 0),
+            sum: p.sum ?? 0,
+            bucketCounts: (p.bucketCounts ?? []).map(Number),
+            explicitBounds: p.explicitBounds ?? [],
+            timeUnixNano: p.timeUnixNano,
+          }));
+        return [];
+      }),
+    ),
+  );
+}
+
+function jsonLogs(r: LogsRequest): ReceivedLog[] {
+  return (r.resourceLogs ?? []).flatMap((rl) =>
+    (rl.scopeLogs ?? []).flatMap((sl) =>
+      (sl.logRecords ?? []).map((l) => ({
+        body: anyValue(l.body),
+        severityNumber: l.severityNumber ?? 0,
+        severityText: l.severityText ?? "",
+        attributes: attrs(l.attributes),
+        traceId: l.traceId ?? "",
+        spanId: l.spanId ?? "",
+        resource: attrs(rl.resource?.attributes),
+        scope: sl.scope?.name ?? "",
+      })),
+    ),
+  );
+}
+
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
-  const traceReqs: TraceRequest[] = [];
-  const metricReqs: MetricsRequest[] = [];
-  const logReqs: LogsRequest[] = [];
+  const receivedSpans: ReceivedSpan[] = [];
+  const receivedPoints: ReceivedPoint[] = [];
+  const receivedLogs: ReceivedLog[] = [];
   const rawBodies: string[] = [];
+  const contentTypes: string[] = [];
   let failStatus: number | undefined;
 
   const server: Server = createServer(async (req, res) => {
@@ -193,24 +290,35 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
         return;
       }
       if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
-      const ct = req.headers["content-type"] ?? "";
-      if (!ct.includes("json")) {
+      const ct = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
+      const proto = ct === "application/x-protobuf";
+      if (!proto && ct !== "application/json") {
         res
           .writeHead(415, { "content-type": "text/plain" })
-          .end("only OTLP JSON is decoded by this receiver");
+          .end("OTLP protobuf (application/x-protobuf) or JSON (application/json) only");
         return;
       }
-      const text = body.toString("utf8");
-      rawBodies.push(text);
-      const parsed: unknown = JSON.parse(text);
-      if (req.url === "/v1/traces") traceReqs.push(parsed as TraceRequest);
-      else if (req.url === "/v1/metrics") metricReqs.push(parsed as MetricsRequest);
-      else if (req.url === "/v1/logs") logReqs.push(parsed as LogsRequest);
-      else {
+      if (req.url !== "/v1/traces" && req.url !== "/v1/metrics" && req.url !== "/v1/logs") {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      // Decoded before anything is kept: a body that does not decode is answered 400 and counts for nothing.
+      const text = body.toString("utf8");
+      if (req.url === "/v1/traces")
+        receivedSpans.push(
+          ...(proto ? decodeTraceRequest(body) : jsonSpans(JSON.parse(text) as TraceRequest)),
+        );
+      else if (req.url === "/v1/metrics")
+        receivedPoints.push(
+          ...(proto ? decodeMetricsRequest(body) : jsonPoints(JSON.parse(text) as MetricsRequest)),
+        );
+      else
+        receivedLogs.push(...(proto ? decodeLogsRequest(body) : jsonLogs(JSON.parse(text) as LogsRequest)));
+      rawBodies.push(text);
+      contentTypes.push(ct);
+      // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
+      if (proto) res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end("{}");
     } catch (err) {
       res.writeHead(400).end(String(err));
     }
@@ -220,82 +328,8 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   await once(server, "listening");
   const bound = (server.address() as AddressInfo).port;
 
-  const spans = (): ReceivedSpan[] =>
-    traceReqs.flatMap((r) =>
-      (r.resourceSpans ?? []).flatMap((rs) =>
-        (rs.scopeSpans ?? []).flatMap((ss) =>
-          (ss.spans ?? []).map((s) => ({
-            traceId: s.traceId,
-            spanId: s.spanId,
-            parentSpanId: s.parentSpanId ?? "",
-            name: s.name,
-            kind: s.kind ?? 0,
-            status: {
-              code: s.status?.code ?? 0,
-              ...(s.status?.message ? { message: s.status.message } : {}),
-            },
-            attributes: attrs(s.attributes),
-            events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
-            resource: attrs(rs.resource?.attributes),
-            scope: ss.scope?.name ?? "",
-            startTimeUnixNano: s.startTimeUnixNano,
-            endTimeUnixNano: s.endTimeUnixNano,
-          })),
-        ),
-      ),
-    );
-
-  const points = (): ReceivedPoint[] =>
-    metricReqs.flatMap((r) =>
-      (r.resourceMetrics ?? []).flatMap((rm) =>
-        (rm.scopeMetrics ?? []).flatMap((sm) =>
-          (sm.metrics ?? []).flatMap((m): ReceivedPoint[] => {
-            const base = {
-              name: m.name,
-              unit: m.unit ?? "",
-              resource: attrs(rm.resource?.attributes),
-              scope: sm.scope?.name ?? "",
-            };
-            const num = (p: NumberPoint) => (p.asDouble !== undefined ? p.asDouble : Number(p.asInt ?? 0));
-            if (m.sum)
-              return (m.sum.dataPoints ?? []).map((p) => ({
-                ...base,
-                type: "sum" as const,
-                monotonic: m.sum?.isMonotonic ?? false,
-                ...(m.sum?.aggregationTemporality !== undefined
-                  ? { temporality: m.sum.aggregationTemporality }
-                  : {}),
-                attributes: attrs(p.attributes),
-                value: num(p),
-                timeUnixNano: p.timeUnixNano,
-              }));
-            if (m.gauge)
-              return (m.gauge.dataPoints ?? []).map((p) => ({
-                ...base,
-                type: "gauge" as const,
-                attributes: attrs(p.attributes),
-                value: num(p),
-                timeUnixNano: p.timeUnixNano,
-              }));
-            if (m.histogram)
-              return (m.histogram.dataPoints ?? []).map((p) => ({
-                ...base,
-                type: "histogram" as const,
-                ...(m.histogram?.aggregationTemporality !== undefined
-                  ? { temporality: m.histogram.aggregationTemporality }
-                  : {}),
-                attributes: attrs(p.attributes),
-                count: Number(p.count ?? 0),
-                sum: p.sum ?? 0,
-                bucketCounts: (p.bucketCounts ?? []).map(Number),
-                explicitBounds: p.explicitBounds ?? [],
-                timeUnixNano: p.timeUnixNano,
-              }));
-            return [];
-          }),
-        ),
-      ),
-    );
+  const spans = (): ReceivedSpan[] => [...receivedSpans];
+  const points = (): ReceivedPoint[] => [...receivedPoints];
 
   const latest = (name: string): ReceivedPoint[] => {
     const byKey = new Map<string, ReceivedPoint>();
@@ -307,28 +341,13 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     return [...byKey.values()];
   };
 
-  const logs = (): ReceivedLog[] =>
-    logReqs.flatMap((r) =>
-      (r.resourceLogs ?? []).flatMap((rl) =>
-        (rl.scopeLogs ?? []).flatMap((sl) =>
-          (sl.logRecords ?? []).map((l) => ({
-            body: anyValue(l.body),
-            severityNumber: l.severityNumber ?? 0,
-            severityText: l.severityText ?? "",
-            attributes: attrs(l.attributes),
-            traceId: l.traceId ?? "",
-            spanId: l.spanId ?? "",
-            resource: attrs(rl.resource?.attributes),
-            scope: sl.scope?.name ?? "",
-          })),
-        ),
-      ),
-    );
+  const logs = (): ReceivedLog[] => [...receivedLogs];
 
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
     rawBodies,
+    contentTypes,
     spans,
     points,
     latest,

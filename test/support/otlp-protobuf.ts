@@ -1,12 +1,13 @@
 /**
- * A decoder for the OTLP protobuf requests the Collector's otlp_http exporter sends (what Sentry's OTLP
- * endpoints receive from the overlay: `encoding: proto`, gzip): ExportTraceServiceRequest and
- * ExportLogsServiceRequest, read field by field from the wire format of opentelemetry-proto v1 into the same
- * flattened shapes as the JSON receiver of test/support/otlp-receiver.ts. A known field with an unexpected
+ * A decoder for OTLP protobuf requests: what the preload's exporters send by default
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`) and what the Collector's otlp_http exporter sends to Sentry's
+ * OTLP endpoints from the overlay (`encoding: proto`, gzip). ExportTraceServiceRequest,
+ * ExportMetricsServiceRequest and ExportLogsServiceRequest are read field by field from the wire format of
+ * opentelemetry-proto v1 into the same flattened shapes as the JSON path of test/support/otlp-receiver.ts. A known field with an unexpected
  * wire type is an error (a mis-decoded request must fail loudly, not read as nothing); unknown fields are
  * skipped, as protobuf requires.
  */
-import type { Attrs, AttrValue, ReceivedLog, ReceivedSpan } from "../support/otlp-receiver";
+import type { Attrs, AttrValue, ReceivedLog, ReceivedPoint, ReceivedSpan } from "./otlp-receiver";
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -313,4 +314,123 @@ export function decodeLogsRequest(body: Uint8Array): ReceivedLog[] {
     (item, res, scope) => logs.push(logRecord(item, res, scope)),
   );
   return logs;
+}
+
+/** Packed `repeated fixed64` / `repeated double`. */
+function packed<T>(buf: Uint8Array, read: (r: Reader) => T): T[] {
+  const r = new Reader(buf);
+  const out: T[] = [];
+  while (!r.done) out.push(read(r));
+  return out;
+}
+
+/** NumberDataPoint { 2 start, 3 time: fixed64; 4 as_double: double; 6 as_int: sfixed64; 7 attributes } */
+function numberPoint(buf: Uint8Array): Pick<ReceivedPoint, "attributes" | "value" | "timeUnixNano"> {
+  const p = { attributes: {} as Attrs, value: 0, timeUnixNano: "0" };
+  fields(buf, "NumberDataPoint", { 3: FIXED64, 4: FIXED64, 6: FIXED64, 7: LENGTH }, (field, r) => {
+    if (field === 3) p.timeUnixNano = String(r.fixed64());
+    else if (field === 4) p.value = r.double();
+    else if (field === 6) p.value = Number(BigInt.asIntN(64, r.fixed64()));
+    else addKeyValue(p.attributes, r.bytes());
+  });
+  return p;
+}
+
+/** HistogramDataPoint { 3 time, 4 count: fixed64; 5 sum: double; 6 bucket_counts, 7 explicit_bounds: packed; 9 attributes } */
+function histogramPoint(
+  buf: Uint8Array,
+): Pick<ReceivedPoint, "attributes" | "count" | "sum" | "bucketCounts" | "explicitBounds" | "timeUnixNano"> {
+  const p = {
+    attributes: {} as Attrs,
+    count: 0,
+    sum: 0,
+    bucketCounts: [] as number[],
+    explicitBounds: [] as number[],
+    timeUnixNano: "0",
+  };
+  fields(
+    buf,
+    "HistogramDataPoint",
+    { 3: FIXED64, 4: FIXED64, 5: FIXED64, 6: LENGTH, 7: LENGTH, 9: LENGTH },
+    (field, r) => {
+      if (field === 3) p.timeUnixNano = String(r.fixed64());
+      else if (field === 4) p.count = Number(r.fixed64());
+      else if (field === 5) p.sum = r.double();
+      else if (field === 6) p.bucketCounts = packed(r.bytes(), (x) => Number(x.fixed64()));
+      else if (field === 7) p.explicitBounds = packed(r.bytes(), (x) => x.double());
+      else addKeyValue(p.attributes, r.bytes());
+    },
+  );
+  return p;
+}
+
+/**
+ * Metric { 1 name, 3 unit; 5 gauge, 7 sum, 9 histogram }; Sum { 1 points, 2 temporality, 3 is_monotonic };
+ * Histogram { 1 points, 2 temporality }; Gauge { 1 points }. Exponential histograms and summaries are
+ * reported by type with no values (nothing here sends them).
+ */
+function metricPoints(buf: Uint8Array, res: Attrs, scope: string): ReceivedPoint[] {
+  let name = "";
+  let unit = "";
+  const out: ReceivedPoint[] = [];
+  const data: [number, Uint8Array][] = [];
+  fields(
+    buf,
+    "Metric",
+    { 1: LENGTH, 3: LENGTH, 5: LENGTH, 7: LENGTH, 9: LENGTH, 10: LENGTH, 11: LENGTH },
+    (f, r) => {
+      if (f === 1) name = r.string();
+      else if (f === 3) unit = r.string();
+      else data.push([f, r.bytes()]);
+    },
+  );
+  for (const [kind, bytes] of data) {
+    const base = { name, unit, resource: res, scope };
+    if (kind === 5) {
+      fields(bytes, "Gauge", { 1: LENGTH }, (_f, r) => {
+        out.push({ ...base, type: "gauge", ...numberPoint(r.bytes()) });
+      });
+    } else if (kind === 7) {
+      const points: Uint8Array[] = [];
+      let temporality = 0;
+      let monotonic = false;
+      fields(bytes, "Sum", { 1: LENGTH, 2: VARINT, 3: VARINT }, (f, r) => {
+        if (f === 1) points.push(r.bytes());
+        else if (f === 2) temporality = Number(r.varint());
+        else monotonic = r.varint() !== 0n;
+      });
+      for (const p of points) out.push({ ...base, type: "sum", monotonic, temporality, ...numberPoint(p) });
+    } else if (kind === 9) {
+      const points: Uint8Array[] = [];
+      let temporality = 0;
+      fields(bytes, "Histogram", { 1: LENGTH, 2: VARINT }, (f, r) => {
+        if (f === 1) points.push(r.bytes());
+        else temporality = Number(r.varint());
+      });
+      for (const p of points) out.push({ ...base, type: "histogram", temporality, ...histogramPoint(p) });
+    } else {
+      out.push({
+        ...base,
+        type: kind === 10 ? "exponentialHistogram" : "summary",
+        attributes: {},
+        timeUnixNano: "0",
+      });
+    }
+  }
+  return out;
+}
+
+/** ExportMetricsServiceRequest (protobuf) -> its data points, flattened. */
+export function decodeMetricsRequest(body: Uint8Array): ReceivedPoint[] {
+  const points: ReceivedPoint[] = [];
+  eachScope(
+    body,
+    {
+      request: "ExportMetricsServiceRequest",
+      resourceItems: "ResourceMetrics",
+      scopeItems: "ScopeMetrics",
+    },
+    (item, res, scope) => points.push(...metricPoints(item, res, scope)),
+  );
+  return points;
 }

@@ -4,7 +4,9 @@
  * latency percentiles. Bounded in time; only 127.0.0.1 targets.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { Agent, request } from "node:http";
+import { once } from "node:events";
+import { Agent, createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 
 export interface LoadResult {
@@ -113,4 +115,22 @@ export async function startPinnedNode(
     proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
   });
   return { proc, port };
+}
+
+/**
+ * An OTLP/HTTP sink on loopback that accepts every export and answers an empty Export*ServiceResponse in the
+ * request's encoding (zero bytes for protobuf, `{}` for JSON), so exporters log nothing.
+ */
+export async function startOtlpSink(): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.headers["content-type"] === "application/json")
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      else res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }

@@ -6,11 +6,8 @@
  * CPU time, unlike throughput, does not depend on how much of the core the machine's neighbours leave.
  */
 import { execFileSync } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { median } from "./load";
+import { median, startOtlpSink } from "./load";
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number) => {
@@ -28,13 +25,8 @@ const VARIANTS: Record<string, Record<string, string>> = {
 };
 
 void (async () => {
-  const sink = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.end("{}"));
-  });
-  sink.listen(0, "127.0.0.1");
-  await once(sink, "listening");
-  const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const sink = await startOtlpSink();
+  const endpoint = sink.url;
   const results: Record<string, number[]> = { bare: [], metrics: [], full: [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [variant, env] of Object.entries(VARIANTS)) {

@@ -9,10 +9,8 @@
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { HAVE_TASKSET, type LoadResult, median, runLoad, startPinnedNode } from "./load";
+import { HAVE_TASKSET, type LoadResult, median, runLoad, startOtlpSink, startPinnedNode } from "./load";
 
 /** wrk (Debian package `wrk`) when installed: a C load generator that does not saturate before the server. */
 function wrkLoad(port: number, seconds: number, connections: number): LoadResult | undefined {
@@ -67,16 +65,6 @@ interface Variant {
   env: Record<string, string>;
 }
 
-async function startSink(): Promise<{ url: string; close: () => void }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
 async function startServer(
   v: Variant,
   sinkUrl: string,
@@ -129,7 +117,7 @@ async function main(): Promise<void> {
     // The load generator on the other core.
     execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
   }
-  const sink = await startSink();
+  const sink = await startOtlpSink();
   const variants: Variant[] = [
     { name: "bare", preload: false, env: {} },
     {

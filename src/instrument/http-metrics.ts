@@ -3,8 +3,9 @@
  * response body sizes, and `http.server.active_requests`.
  *
  * Under the preload they go to the SDK's hot-path producer (src/sdk/hot-path-metrics.ts: series resolved once
- * per attribute combination, no attribute hashing per record). When the middleware runs under an
- * OpenTelemetry SDK someone else started, they go through the metrics API to whatever MeterProvider is global.
+ * per attribute combination, no attribute hashing per record). Otherwise (an OpenTelemetry SDK someone else
+ * started, a test reader given without the producer, metrics off) they go through the metrics API to whatever
+ * MeterProvider is global.
  */
 import type { Attributes } from "@opentelemetry/api";
 import { getActiveSdk } from "../sdk/active";
@@ -39,14 +40,6 @@ export interface HttpServerMetrics {
   ): HttpRequestSeries;
 }
 
-const NOOP_RECORDER: HistogramRecorder = { record: () => {} };
-const NOOP_SERIES: HttpRequestSeries = {
-  duration: NOOP_RECORDER,
-  requestSize: NOOP_RECORDER,
-  responseSize: NOOP_RECORDER,
-};
-const NOOP: HttpServerMetrics = { activeAdd: () => {}, series: () => NOOP_SERIES };
-
 /** Through the metrics API: attribute sets built per request, as any instrumentation would. */
 const API: HttpServerMetrics = {
   activeAdd(method, delta) {
@@ -73,11 +66,9 @@ const API: HttpServerMetrics = {
 };
 
 /**
- * Where HTTP server metrics go now: the preload's hot path, nothing when the preload runs with metrics off,
- * or the metrics API when no preload started an SDK.
+ * Where HTTP server metrics go now: the preload's hot path when its SDK collects them; otherwise the metrics
+ * API, i.e. whatever MeterProvider is global (the app's own SDK, or the no-op one when metrics are off).
  */
 export function httpServerMetrics(): HttpServerMetrics {
-  const sdk = getActiveSdk();
-  if (sdk === undefined) return API;
-  return sdk.httpServerMetrics ?? NOOP;
+  return getActiveSdk()?.httpServerMetrics ?? API;
 }

@@ -17,7 +17,6 @@ import {
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { Resource } from "@opentelemetry/resources";
@@ -35,6 +34,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import type { ObservabilityConfig } from "../config/config";
+import type { HttpServerMetrics } from "../instrument/http-metrics";
 import { RedactingLogRecordProcessor } from "../redaction/log-processor";
 import { RedactingSpanProcessor } from "../redaction/span-processor";
 import { HotPathMetrics } from "./hot-path-metrics";
@@ -55,10 +55,11 @@ export interface SdkOptions {
   /** Replaces the OTLP export of spans (tests: an in-memory exporter behind a simple processor). */
   readonly exportSpanProcessor?: SpanProcessor;
   /**
-   * Replaces the metric reader chosen by OTEL_METRICS_EXPORTER (tests: an in-memory reader). The reader must
-   * collect from the producers it is given (the HTTP hot path), as `MetricReaderOptions.metricProducers`.
+   * Replaces the metric reader chosen by OTEL_METRICS_EXPORTER (tests: an in-memory reader). A factory is given
+   * the HTTP hot path's producer, which its reader must collect from (`MetricReaderOptions.metricProducers`);
+   * with a plain reader the middleware records its HTTP metrics through the metrics API instead.
    */
-  readonly metricReader?: (metricProducers: MetricProducer[]) => IMetricReader;
+  readonly metricReader?: IMetricReader | ((metricProducers: MetricProducer[]) => IMetricReader);
   readonly logRecordProcessor?: LogRecordProcessor;
   readonly contextManager?: ContextManager;
   readonly propagator?: TextMapPropagator;
@@ -74,8 +75,8 @@ export interface Sdk {
   readonly tracerProvider: TracerProvider | undefined;
   readonly meterProvider: MeterProvider | undefined;
   readonly loggerProvider: LoggerProvider | undefined;
-  /** The HTTP server metrics the Hono middleware records (undefined when metrics are off). */
-  readonly httpServerMetrics: HotPathMetrics | undefined;
+  /** The hot path the Hono middleware records HTTP metrics into (undefined: the metrics API is used). */
+  readonly httpServerMetrics: HttpServerMetrics | undefined;
   /** Set in embedded mode: the reader whose collection the /metrics route serialises. */
   readonly prometheusExporter: PrometheusExporter | undefined;
   start(): void;
@@ -98,12 +99,7 @@ function createMetricReader(
     const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
     return { reader: prometheus, prometheus };
   }
-  // Cumulative: a lost export loses nothing, the next one carries the running totals.
-  const exporter = createMetricExporter(
-    config.otlp,
-    config.metrics.exportTimeoutMs,
-    AggregationTemporalityPreference.CUMULATIVE,
-  );
+  const exporter = createMetricExporter(config.otlp, config.metrics.exportTimeoutMs);
   return {
     reader: new PeriodicExportingMetricReader({
       exporter,
@@ -138,18 +134,22 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
 
   let meterProvider: MeterProvider | undefined;
   let prometheusExporter: PrometheusExporter | undefined;
-  let httpServerMetrics: HotPathMetrics | undefined;
+  let httpServerMetrics: HttpServerMetrics | undefined;
   if (config.metrics.enabled || options.metricReader) {
     const prometheusNames = !options.metricReader && config.metrics.exporter === "prometheus";
     const naming = { cardinalityLimit: config.metrics.cardinalityLimit, prometheusNames };
-    httpServerMetrics = new HotPathMetrics(resource, naming);
     let reader: IMetricReader;
-    if (options.metricReader) reader = options.metricReader([httpServerMetrics]);
-    else {
-      const made = createMetricReader(config, [httpServerMetrics]);
+    if (options.metricReader === undefined) {
+      const hotPath = new HotPathMetrics(resource, naming);
+      const made = createMetricReader(config, [hotPath]);
       reader = made.reader;
       prometheusExporter = made.prometheus;
-    }
+      httpServerMetrics = hotPath;
+    } else if (typeof options.metricReader === "function") {
+      const hotPath = new HotPathMetrics(resource, naming);
+      reader = options.metricReader([hotPath]);
+      httpServerMetrics = hotPath;
+    } else reader = options.metricReader;
     meterProvider = new MeterProvider({ resource, readers: [reader], views: createViews(naming) });
   }
 

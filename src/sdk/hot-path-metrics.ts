@@ -9,10 +9,14 @@
  *
  * The output is what the SDK itself would export for the same records: cumulative explicit-bucket histograms
  * (upper-inclusive buckets, sum, count, min, max; NaN and negative values dropped), the up-down count of
- * active requests, the same instrument names, units and descriptions from the catalogue, the same
- * cardinality limit (past it, new attribute sets fold into one `otel.metric.overflow=true` series, so totals
- * stay exact) and, in embedded mode, the same Prometheus stream names as the views give the SDK's instruments.
- * test/spine/hot-path-metrics.test.ts pins the equivalence against the SDK.
+ * active requests, the same instrument names, units and descriptions from the catalogue and, in embedded mode,
+ * the same Prometheus stream names as the views give the SDK's instruments. test/spine/hot-path-metrics.test.ts
+ * pins the equivalence against the SDK.
+ *
+ * One deliberate difference: the cardinality limit holds for the life of the process. Past `limit - 1`
+ * attribute sets, new ones fold into one `otel.metric.overflow=true` series, so totals stay exact. sdk-metrics
+ * 3.1 applies its limit per collection interval, so its cumulative output can gain up to `limit - 1` new series
+ * at every export, which under cumulative temporality grows without bound.
  */
 import { type Attributes, diag, type HrTime, ValueType } from "@opentelemetry/api";
 import { millisToHrTime } from "@opentelemetry/core";
@@ -173,6 +177,11 @@ class LazySeries implements HistogramRecorder {
   ) {}
 
   record(value: number): void {
+    if (value < 0) {
+      // Refused before a series exists, as the SDK's instrument does: no empty series, no cardinality used.
+      diag.warn(`negative value provided to histogram ${this.histogram.spec.name}: ${value}`);
+      return;
+    }
     this.series ??= this.histogram.get(this.key, this.attributes);
     this.series.record(value);
   }

@@ -1,16 +1,27 @@
 /**
- * The protobuf decoder the pipeline test reads Sentry's OTLP requests with, checked against the OpenTelemetry
- * JS serializer (the one the SDK's http/protobuf exporters use): spans and log records written by the real
- * SDK, serialised to ExportTraceServiceRequest / ExportLogsServiceRequest bytes, decode to exactly what went in.
+ * The protobuf decoder the test receiver and the pipeline test read OTLP requests with, checked against the
+ * OpenTelemetry JS serializer (the one the SDK's http/protobuf exporters use): spans, metrics and log records
+ * written by the real SDK, serialised to Export{Trace,Metrics,Logs}ServiceRequest bytes, decode to exactly
+ * what went in.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { context, SeverityNumber, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import {
+  ProtobufLogsSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
+import {
+  AggregationTemporality,
+  AggregationType,
+  MeterProvider,
+  MetricReader,
+} from "@opentelemetry/sdk-metrics";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { decodeLogsRequest, decodeTraceRequest } from "../support/otlp-protobuf";
+import { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from "../support/otlp-protobuf";
 
 const resource = resourceFromAttributes({ "service.name": "decoder-test", "service.instance.id": "i-1" });
 
@@ -122,6 +133,91 @@ describe("OTLP protobuf decoder", () => {
         scope: "pino",
       },
     ]);
+    await provider.shutdown();
+  });
+
+  it("decodes an ExportMetricsServiceRequest: sums, up-down sums, gauges, histograms, int and double values", async () => {
+    class Reader extends MetricReader {
+      constructor() {
+        super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+      }
+      protected override onForceFlush(): Promise<void> {
+        return Promise.resolve();
+      }
+      protected override onShutdown(): Promise<void> {
+        return Promise.resolve();
+      }
+    }
+    const reader = new Reader();
+    const provider = new MeterProvider({
+      resource,
+      readers: [reader],
+      views: [
+        {
+          instrumentName: "latency",
+          aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1, 10] } },
+        },
+      ],
+    });
+    const meter = provider.getMeter("decoder-scope", "1.2.3");
+    meter.createCounter("requests", { unit: "{request}" }).add(3, { route: "/a" });
+    meter.createUpDownCounter("in_flight", { valueType: 1 }).add(-2);
+    meter.createGauge("ratio", { unit: "1" }).record(0.25, { pool: "main" });
+    const h = meter.createHistogram("latency", { unit: "s" });
+    for (const v of [0.5, 1, 5, 50]) h.record(v, { route: "/a" });
+    const { resourceMetrics } = await reader.collect();
+    const bytes = ProtobufMetricsSerializer.serializeRequest(resourceMetrics);
+    assert.ok(bytes);
+    const byName = new Map(decodeMetricsRequest(bytes).map((p) => [p.name, p]));
+    const base = {
+      resource: { "service.name": "decoder-test", "service.instance.id": "i-1" },
+      scope: "decoder-scope",
+    };
+    const strip = <T extends { timeUnixNano: string }>(p: T | undefined) => {
+      assert.ok(p && BigInt(p.timeUnixNano) > 0n, "a time stamp");
+      const { timeUnixNano: _t, ...rest } = p;
+      return rest;
+    };
+    assert.deepEqual(strip(byName.get("requests")), {
+      ...base,
+      name: "requests",
+      unit: "{request}",
+      type: "sum",
+      monotonic: true,
+      temporality: 2,
+      attributes: { route: "/a" },
+      value: 3,
+    });
+    assert.deepEqual(strip(byName.get("in_flight")), {
+      ...base,
+      name: "in_flight",
+      unit: "",
+      type: "sum",
+      monotonic: false,
+      temporality: 2,
+      attributes: {},
+      value: -2,
+    });
+    assert.deepEqual(strip(byName.get("ratio")), {
+      ...base,
+      name: "ratio",
+      unit: "1",
+      type: "gauge",
+      attributes: { pool: "main" },
+      value: 0.25,
+    });
+    assert.deepEqual(strip(byName.get("latency")), {
+      ...base,
+      name: "latency",
+      unit: "s",
+      type: "histogram",
+      temporality: 2,
+      attributes: { route: "/a" },
+      count: 4,
+      sum: 56.5,
+      bucketCounts: [2, 1, 1],
+      explicitBounds: [1, 10],
+    });
     await provider.shutdown();
   });
 

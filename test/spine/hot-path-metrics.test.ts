@@ -23,7 +23,10 @@ import {
   HTTP_SERVER_RESPONSE_BODY_SIZE,
 } from "../../src/catalogue/instruments";
 import { prometheusBaseName } from "../../src/catalogue/prometheus-names";
+import { resolveConfig } from "../../src/config/config";
 import { observabilityMiddleware } from "../../src/hono/middleware";
+import { setActiveSdk } from "../../src/sdk/active";
+import { createSdk } from "../../src/sdk/create-sdk";
 import { HotPathMetrics } from "../../src/sdk/hot-path-metrics";
 import { reset, startTestSdk, TestReader, type TestSdk } from "../support/in-memory-sdk";
 
@@ -36,65 +39,104 @@ function histograms(all: MetricData[], name: string): HistogramMetricData {
   return m;
 }
 
-/** Data points without their timestamps, in a stable order. */
+/** Data points without their timestamps, in a stable order; keys whose value is undefined left out. */
 function points(m: HistogramMetricData): { attributes: Attributes; value: Histogram }[] {
   return m.dataPoints
-    .map((d) => ({ attributes: d.attributes, value: d.value }))
+    .map((d) => ({
+      attributes: d.attributes,
+      value: Object.fromEntries(Object.entries(d.value).filter(([, v]) => v !== undefined)) as Histogram,
+    }))
     .sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)));
 }
 
 describe("hot-path HTTP metrics against the SDK", () => {
-  it("give the SDK's data points for the same records, bucket edges, NaN and negatives included", async () => {
+  it("give the SDK's data points for the same records: all three histograms, bucket edges, NaN and negatives", async () => {
+    const specs = [
+      HTTP_SERVER_REQUEST_DURATION,
+      HTTP_SERVER_REQUEST_BODY_SIZE,
+      HTTP_SERVER_RESPONSE_BODY_SIZE,
+    ] as const;
     const sdkReader = new TestReader();
     const provider = new MeterProvider({
       resource,
       readers: [sdkReader],
-      views: [
-        {
-          instrumentName: HTTP_SERVER_REQUEST_DURATION.name,
-          aggregation: {
-            type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-            options: { boundaries: [...(HTTP_SERVER_REQUEST_DURATION.buckets ?? [])] },
-          },
+      views: specs.map((spec) => ({
+        instrumentName: spec.name,
+        aggregation: {
+          type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+          options: { boundaries: [...(spec.buckets ?? [])] },
         },
-      ],
+      })),
     });
-    const sdkHistogram = provider.getMeter("x").createHistogram(HTTP_SERVER_REQUEST_DURATION.name, {
-      unit: HTTP_SERVER_REQUEST_DURATION.unit,
-      description: HTTP_SERVER_REQUEST_DURATION.description,
-    });
+    const meter = provider.getMeter("x");
+    const sdkHistograms = specs.map((spec) =>
+      meter.createHistogram(spec.name, { unit: spec.unit, description: spec.description }),
+    );
     const hot = new HotPathMetrics(resource, { cardinalityLimit: 2000, prometheusNames: false });
+    type Combo = [string, number, string | undefined, string | undefined];
+    const record = ([method, status, route, errorType]: Combo, v: number) => {
+      const attrs: Attributes = { "http.request.method": method, "http.response.status_code": status };
+      if (route !== undefined) attrs["http.route"] = route;
+      if (errorType !== undefined) attrs["error.type"] = errorType;
+      const sizeAttrs: Attributes = { "http.request.method": method };
+      if (route !== undefined) sizeAttrs["http.route"] = route;
+      const series = hot.series(method, status, route, errorType);
+      [series.duration, series.requestSize, series.responseSize].forEach((r, i) => {
+        sdkHistograms[i]?.record(v, i === 0 ? attrs : sizeAttrs);
+        r.record(v);
+      });
+    };
 
-    const edges = HTTP_SERVER_REQUEST_DURATION.buckets ?? [];
+    const edges = [...new Set(specs.flatMap((spec) => spec.buckets ?? []))];
     const values = [0, ...edges, ...edges.map((e) => e * 1.0001), 1e9, Number.NaN, -1, 0.0123, 3.3];
-    const combos: [string, number, string | undefined, string | undefined][] = [
+    const combos: Combo[] = [
       ["GET", 200, "/users/:id", undefined],
       ["POST", 500, "/api/chat", "TypeError"],
       ["GET", 404, undefined, undefined],
     ];
-    for (const [i, v] of values.entries()) {
-      const [method, status, route, errorType] = combos[i % combos.length] as (typeof combos)[number];
-      const attrs: Attributes = { "http.request.method": method, "http.response.status_code": status };
-      if (route !== undefined) attrs["http.route"] = route;
-      if (errorType !== undefined) attrs["error.type"] = errorType;
-      sdkHistogram.record(v, attrs);
-      hot.series(method, status, route, errorType).duration.record(v);
-    }
+    for (const [i, v] of values.entries()) record(combos[i % combos.length] as Combo, v);
+    // Attribute sets that only ever see a negative value (refused: no series) or NaN (a series, no min/max).
+    record(["DELETE", 200, "/only-negative", undefined], -5);
+    record(["PUT", 200, "/only-nan", undefined], Number.NaN);
 
     const fromSdk = (await sdkReader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
     const fromHot = (await hot.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
-    const a = histograms(fromSdk, HTTP_SERVER_REQUEST_DURATION.name);
-    const b = histograms(fromHot, HTTP_SERVER_REQUEST_DURATION.name);
-    assert.deepEqual({ ...b.descriptor, advice: undefined }, { ...a.descriptor, advice: undefined });
-    assert.equal(b.aggregationTemporality, a.aggregationTemporality);
-    assert.deepEqual(points(b), points(a));
+    for (const spec of specs) {
+      const a = histograms(fromSdk, spec.name);
+      const b = histograms(fromHot, spec.name);
+      assert.deepEqual({ ...b.descriptor, advice: undefined }, { ...a.descriptor, advice: undefined });
+      assert.equal(b.aggregationTemporality, a.aggregationTemporality);
+      assert.deepEqual(points(b), points(a), spec.name);
+      assert.ok(!points(b).some((p) => p.attributes["http.route"] === "/only-negative"));
+    }
     // And the points stay cumulative: a second collection carries the same totals.
     const again = histograms(
       (await hot.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics),
       HTTP_SERVER_REQUEST_DURATION.name,
     );
-    assert.deepEqual(points(again), points(b));
+    assert.deepEqual(points(again), points(histograms(fromHot, HTTP_SERVER_REQUEST_DURATION.name)));
     await provider.shutdown();
+  });
+
+  it("hold the cardinality limit for the life of the process, across collections", async () => {
+    const hot = new HotPathMetrics(resource, { cardinalityLimit: 3, prometheusNames: false });
+    const routes = ["/a", "/b", "/c", "/d", "/e"];
+    for (const [i, route] of routes.entries()) {
+      hot.series("GET", 200, route, undefined).duration.record(0.01);
+      if (i % 2 === 1) await hot.collect();
+    }
+    const d = histograms(
+      (await hot.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics),
+      HTTP_SERVER_REQUEST_DURATION.name,
+    );
+    assert.deepEqual(
+      points(d).map((p) => [p.attributes["http.route"] ?? "overflow", p.value.count]),
+      [
+        ["/a", 1],
+        ["/b", 1],
+        ["overflow", 3],
+      ],
+    );
   });
 
   it("embedded mode: the Collector-translated Prometheus names", async () => {
@@ -185,6 +227,30 @@ describe("hot-path HTTP metrics through the middleware", () => {
     release();
     assert.equal((await pending).status, 200);
     assert.equal(await active(), 0);
+  });
+});
+
+describe("an SDK given a plain metric reader (no hot-path producer)", () => {
+  afterEach(() => reset());
+
+  it("records the HTTP metrics through the metrics API into that SDK", async () => {
+    reset();
+    const reader = new TestReader();
+    const sdk = createSdk(resolveConfig({ OTEL_SERVICE_NAME: "test", ENABLE_TRACING: "false" }), {
+      metricReader: reader,
+      instrumentations: [],
+    });
+    sdk.start();
+    setActiveSdk(sdk);
+    assert.equal(sdk.httpServerMetrics, undefined);
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    app.get("/x/:id", (c) => c.text("x"));
+    for (let i = 0; i < 4; i++) assert.equal((await app.request(`/x/${i}`)).status, 200);
+    const all = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const d = histograms(all, HTTP_SERVER_REQUEST_DURATION.name);
+    assert.equal(d.dataPoints.find((p) => p.attributes["http.route"] === "/x/:id")?.value.count, 4);
+    await sdk.shutdown();
   });
 });
 

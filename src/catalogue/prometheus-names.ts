@@ -37,6 +37,14 @@ export function prometheusBaseName(spec: Pick<InstrumentSpec, "name" | "unit" | 
   return name;
 }
 
+/**
+ * The stream name an instrument is exported under in embedded mode, so that the JS Prometheus serializer
+ * prints the Collector's series names: it appends `_total` to monotonic sums itself and adds no unit suffix.
+ */
+export function embeddedStreamName(spec: Pick<InstrumentSpec, "name" | "unit" | "kind">): string {
+  return prometheusBaseName(spec).replace(/_total$/, "");
+}
+
 /** Every series name the instrument produces (histograms: _bucket, _sum, _count). */
 export function prometheusSeries(spec: Pick<InstrumentSpec, "name" | "unit" | "kind">): string[] {
   const base = prometheusBaseName(spec);

@@ -40,6 +40,29 @@ export interface HttpServerMetrics {
   ): HttpRequestSeries;
 }
 
+/** The attributes of `http.server.request.duration`: route and error type only when known. */
+export function durationAttributes(
+  method: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+): Attributes {
+  const attrs: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+  };
+  if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+  if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
+  return attrs;
+}
+
+/** The attributes of the request and response body sizes. */
+export function sizeAttributes(method: string, route: string | undefined): Attributes {
+  return route === undefined
+    ? { [ATTR_HTTP_REQUEST_METHOD]: method }
+    : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+}
+
 /** Through the metrics API: attribute sets built per request, as any instrumentation would. */
 const API: HttpServerMetrics = {
   activeAdd(method, delta) {
@@ -47,16 +70,8 @@ const API: HttpServerMetrics = {
   },
   series(method, status, route, errorType) {
     const inst = instruments();
-    const attrs: Attributes = {
-      [ATTR_HTTP_REQUEST_METHOD]: method,
-      [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-    };
-    if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
-    if (errorType !== undefined) attrs[ATTR_ERROR_TYPE] = errorType;
-    const sizeAttrs: Attributes =
-      route === undefined
-        ? { [ATTR_HTTP_REQUEST_METHOD]: method }
-        : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
+    const attrs = durationAttributes(method, status, route, errorType);
+    const sizeAttrs = sizeAttributes(method, route);
     return {
       duration: { record: (v) => inst.httpDuration.record(v, attrs) },
       requestSize: { record: (v) => inst.httpRequestSize.record(v, sizeAttrs) },

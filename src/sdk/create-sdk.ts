@@ -138,18 +138,19 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
   if (config.metrics.enabled || options.metricReader) {
     const prometheusNames = !options.metricReader && config.metrics.exporter === "prometheus";
     const naming = { cardinalityLimit: config.metrics.cardinalityLimit, prometheusNames };
+    const given = options.metricReader;
     let reader: IMetricReader;
-    if (options.metricReader === undefined) {
+    if (given !== undefined && typeof given !== "function") reader = given;
+    else {
       const hotPath = new HotPathMetrics(resource, naming);
-      const made = createMetricReader(config, [hotPath]);
-      reader = made.reader;
-      prometheusExporter = made.prometheus;
       httpServerMetrics = hotPath;
-    } else if (typeof options.metricReader === "function") {
-      const hotPath = new HotPathMetrics(resource, naming);
-      reader = options.metricReader([hotPath]);
-      httpServerMetrics = hotPath;
-    } else reader = options.metricReader;
+      if (given !== undefined) reader = given([hotPath]);
+      else {
+        const made = createMetricReader(config, [hotPath]);
+        reader = made.reader;
+        prometheusExporter = made.prometheus;
+      }
+    }
     meterProvider = new MeterProvider({ resource, readers: [reader], views: createViews(naming) });
   }
 

@@ -38,14 +38,15 @@ import {
   HTTP_SERVER_RESPONSE_BODY_SIZE,
   type InstrumentSpec,
 } from "../catalogue/instruments";
-import { prometheusBaseName } from "../catalogue/prometheus-names";
-import type { HistogramRecorder, HttpRequestSeries, HttpServerMetrics } from "../instrument/http-metrics";
+import { embeddedStreamName } from "../catalogue/prometheus-names";
 import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-} from "../semconv";
+  durationAttributes,
+  type HistogramRecorder,
+  type HttpRequestSeries,
+  type HttpServerMetrics,
+  sizeAttributes,
+} from "../instrument/http-metrics";
+import { ATTR_HTTP_REQUEST_METHOD } from "../semconv";
 import { LIBRARY_NAME, LIBRARY_VERSION } from "../version";
 
 const OVERFLOW: Attributes = Object.freeze({ "otel.metric.overflow": true });
@@ -69,17 +70,13 @@ class HistogramSeries implements HistogramRecorder {
   constructor(
     readonly attributes: Attributes,
     private readonly boundaries: readonly number[],
-    private readonly name: string,
   ) {
     this.counts = new Array<number>(boundaries.length + 1).fill(0);
   }
 
+  /** Negative values are refused before a series exists (LazySeries); NaN is dropped here, as the SDK does. */
   record(value: number): void {
-    if (!(value >= 0)) {
-      // NaN is dropped silently by the SDK; negative values with a warning.
-      if (value < 0) diag.warn(`negative value provided to histogram ${this.name}: ${value}`);
-      return;
-    }
+    if (!(value >= 0)) return;
     const b = this.boundaries;
     let i = 0;
     while (i < b.length && (b[i] as number) < value) i++;
@@ -126,10 +123,10 @@ class KeyedHistogram {
     if (found) return found;
     // The SDK keeps limit - 1 attribute sets and folds every further one into the overflow series.
     if (this.series.size >= this.options.cardinalityLimit - 1) {
-      this.overflow ??= new HistogramSeries(OVERFLOW, this.boundaries, this.spec.name);
+      this.overflow ??= new HistogramSeries(OVERFLOW, this.boundaries);
       return this.overflow;
     }
-    const created = new HistogramSeries(attributes(), this.boundaries, this.spec.name);
+    const created = new HistogramSeries(attributes(), this.boundaries);
     this.series.set(key, created);
     return created;
   }
@@ -155,8 +152,7 @@ function descriptor(
 ): MetricData["descriptor"] & { readonly type: InstrumentType } {
   return {
     type,
-    // The JS Prometheus serializer appends `_total` to monotonic sums itself (see views.ts).
-    name: options.prometheusNames ? prometheusBaseName(spec).replace(/_total$/, "") : spec.name,
+    name: options.prometheusNames ? embeddedStreamName(spec) : spec.name,
     description: spec.description,
     unit: spec.unit,
     valueType: ValueType.DOUBLE,
@@ -255,15 +251,9 @@ export class HotPathMetrics implements MetricProducer, HttpServerMetrics {
     const key = `${method}\u0000${status}\u0000${route ?? "\u0001"}\u0000${errorType ?? "\u0001"}`;
     const sizeKey = `${method}\u0000${route ?? "\u0001"}`;
     return {
-      duration: new LazySeries(this.duration, key, () => {
-        const a: Attributes = {
-          [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
-        };
-        if (route !== undefined) a[ATTR_HTTP_ROUTE] = route;
-        if (errorType !== undefined) a[ATTR_ERROR_TYPE] = errorType;
-        return a;
-      }),
+      duration: new LazySeries(this.duration, key, () =>
+        durationAttributes(method, status, route, errorType),
+      ),
       requestSize: new LazySeries(this.requestSize, sizeKey, () => sizeAttributes(method, route)),
       responseSize: new LazySeries(this.responseSize, sizeKey, () => sizeAttributes(method, route)),
     };
@@ -303,10 +293,4 @@ export class HotPathMetrics implements MetricProducer, HttpServerMetrics {
       errors: [],
     });
   }
-}
-
-function sizeAttributes(method: string, route: string | undefined): Attributes {
-  return route === undefined
-    ? { [ATTR_HTTP_REQUEST_METHOD]: method }
-    : { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route };
 }

@@ -16,7 +16,7 @@ import {
   RUNTIME_HEAP_USED,
 } from "../catalogue/catalogue";
 import { INSTRUMENTATION_INSTRUMENTS, type InstrumentSpec, OWN_INSTRUMENTS } from "../catalogue/instruments";
-import { prometheusBaseName } from "../catalogue/prometheus-names";
+import { embeddedStreamName } from "../catalogue/prometheus-names";
 
 export interface ViewsOptions {
   readonly cardinalityLimit: number;
@@ -43,8 +43,7 @@ function viewFor(spec: InstrumentSpec, opts: ViewsOptions, withAllowList: boolea
     };
   }
   if (opts.prometheusNames) {
-    // The JS serializer appends `_total` to monotonic sums itself; it does not append unit suffixes.
-    view.name = prometheusBaseName(spec).replace(/_total$/, "");
+    view.name = embeddedStreamName(spec);
   }
   return view;
 }

@@ -8,7 +8,9 @@ import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace
 import { redactValue } from "./redact";
 
 function scrub(attributes: Attributes): void {
-  for (const [key, value] of Object.entries(attributes)) {
+  // Object.keys, not Object.entries: no pair array per attribute on a path taken once per span.
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
     if (value === undefined) continue;
     const next = redactValue(key, value);
     if (next !== value) (attributes as Record<string, AttributeValue>)[key] = next as AttributeValue;

@@ -27,12 +27,7 @@ import {
   type MetricProducer,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
-import {
-  BatchSpanProcessor,
-  type Sampler,
-  type SpanProcessor,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+import { BatchSpanProcessor, type Sampler, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { ObservabilityConfig } from "../config/config";
 import type { HttpServerMetrics } from "../instrument/http-metrics";
 import { RedactingLogRecordProcessor } from "../redaction/log-processor";
@@ -43,6 +38,7 @@ import { createLogExporter, createMetricExporter, createTraceExporter } from "./
 import { registerProcessMetrics } from "./process-metrics";
 import { createResource } from "./resource";
 import { createSampler } from "./sampler";
+import { RecordingTracerProvider } from "./tracer";
 import { createViews } from "./views";
 
 export interface SdkOptions {
@@ -72,7 +68,7 @@ export interface SdkOptions {
 export interface Sdk {
   readonly config: ObservabilityConfig;
   readonly resource: Resource;
-  readonly tracerProvider: TracerProvider | undefined;
+  readonly tracerProvider: RecordingTracerProvider | undefined;
   readonly meterProvider: MeterProvider | undefined;
   readonly loggerProvider: LoggerProvider | undefined;
   /** The hot path the Hono middleware records HTTP metrics into (undefined: the metrics API is used). */
@@ -114,7 +110,7 @@ function createMetricReader(
 export function createSdk(config: ObservabilityConfig, options: SdkOptions = {}): Sdk {
   const resource = options.resource ?? createResource(config);
 
-  let tracerProvider: TracerProvider | undefined;
+  let tracerProvider: RecordingTracerProvider | undefined;
   if (config.tracing.enabled || options.exportSpanProcessor) {
     const exporting =
       options.exportSpanProcessor ??
@@ -125,7 +121,7 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
         maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
         exportTimeoutMillis: config.tracing.batch.exportTimeoutMs,
       });
-    tracerProvider = new TracerProvider({
+    tracerProvider = new RecordingTracerProvider({
       resource,
       sampler: options.sampler ?? createSampler(config.tracing.sampler, config.tracing.samplerArg),
       spanProcessors: [new RedactingSpanProcessor(exporting), ...(options.spanProcessors ?? [])],

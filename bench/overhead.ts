@@ -1,21 +1,29 @@
 /**
  * Benchmark: a Hono hello app bare vs. with the preload, in interleaved rounds.
- *   node build/bench/overhead.js [--rounds 5] [--seconds 4] [--connections 16] [--profile]
+ *   node build/bench/overhead.js [--rounds 5] [--seconds 4] [--connections 16] [--profile] [--env K=V,...]
+ *     [--compare K=V,...] [--baseline DIR]
  * Variants: bare (no preload, no middleware); metrics (preload + middleware, tracing and logs off, metrics
  * over OTLP); full (traces at 100%, metrics and logs, all exported over OTLP to a local sink). The server is
  * pinned to CPU 0 and the load generator runs on CPU 1 (taskset) when the machine has two cores.
  * Writes the table to stdout; the results file is bench/results/overhead.md (written by hand from a run).
  */
-import { type ChildProcess, execFileSync } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { HAVE_TASKSET, type LoadResult, median, runLoad, startOtlpSink, startPinnedNode } from "./load";
 
-/** wrk (Debian package `wrk`) when installed: a C load generator that does not saturate before the server. */
-function wrkLoad(port: number, seconds: number, connections: number): LoadResult | undefined {
+const execFileAsync = promisify(execFile);
+
+/**
+ * wrk (Debian package `wrk`) when installed: a C load generator that does not saturate before the server. Run
+ * asynchronously: the OTLP sink lives in this process, and a blocked event loop would leave the server's
+ * exports unanswered, its span queue full and the rest of its spans dropped, which costs less than exporting.
+ */
+async function wrkLoad(port: number, seconds: number, connections: number): Promise<LoadResult | undefined> {
   try {
-    const out = execFileSync(
+    const { stdout: out } = await execFileAsync(
       "taskset",
       [
         "-c",
@@ -58,11 +66,27 @@ const ROUNDS = flag("rounds", 5);
 const SECONDS = flag("seconds", 4);
 const CONNECTIONS = flag("connections", 16);
 const PROFILE = args.includes("--profile");
+function envFlag(name: string): Record<string, string> {
+  return Object.fromEntries(
+    (args.includes(name) ? (args[args.indexOf(name) + 1] ?? "") : "")
+      .split(",")
+      .filter((kv) => kv.includes("="))
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+}
+/** `--env K=V[,K=V]`: extra environment for the preload variants (experiments with SDK settings). */
+const EXTRA_ENV = envFlag("--env");
+/** `--compare K=V[,K=V]`: a fourth variant, full with this environment, interleaved with the others. */
+const COMPARE_ENV = envFlag("--compare");
+/** `--baseline DIR`: a variant running full telemetry from another built checkout (before/after, one run). */
+const BASELINE = args.includes("--baseline") ? path.resolve(args[args.indexOf("--baseline") + 1] ?? "") : undefined;
 
 interface Variant {
   name: string;
   preload: boolean;
   env: Record<string, string>;
+  /** Another checkout (built, with its node_modules) whose preload and hello app this variant runs. */
+  root?: string;
 }
 
 async function startServer(
@@ -78,8 +102,8 @@ async function startServer(
   const t0 = performance.now();
   const { proc, port } = await startPinnedNode(
     nodeArgs,
-    { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...v.env },
-    ROOT,
+    { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...v.env, ...(v.preload ? EXTRA_ENV : {}) },
+    v.root ?? ROOT,
     "inherit",
   );
   // Start-up: spawn to the first answered request.
@@ -99,11 +123,13 @@ async function startServer(
  * CPU seconds (user + system) the process has used, from /proc: unlike throughput on a shared machine, the
  * server's CPU per request does not depend on how much of the core the neighbours left it.
  */
-function cpuSeconds(pid: number | undefined): number {
+function cpuSeconds(pid: number | undefined, which: "all" | "system" = "all"): number {
   if (pid === undefined) return Number.NaN;
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  const system = Number(fields[12]);
+  // utime, stime in clock ticks (USER_HZ = 100)
+  return (which === "system" ? system : Number(fields[11]) + system) / 100;
 }
 
 async function stop(proc: ChildProcess): Promise<void> {
@@ -132,18 +158,37 @@ async function main(): Promise<void> {
     },
     { name: "full", preload: true, env: { BENCH_MIDDLEWARE: "1", OTEL_METRIC_EXPORT_INTERVAL: "5000" } },
   ];
-  const results = new Map<string, { load: LoadResult; startMs: number; cpuUs: number }[]>(
+  if (BASELINE !== undefined) {
+    variants.push({
+      name: `full @${path.basename(BASELINE)}`,
+      preload: true,
+      env: { BENCH_MIDDLEWARE: "1", OTEL_METRIC_EXPORT_INTERVAL: "5000" },
+      root: BASELINE,
+    });
+  }
+  if (Object.keys(COMPARE_ENV).length > 0) {
+    variants.push({
+      name: `full ${Object.entries(COMPARE_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
+      preload: true,
+      env: { BENCH_MIDDLEWARE: "1", OTEL_METRIC_EXPORT_INTERVAL: "5000", ...COMPARE_ENV },
+    });
+  }
+  const results = new Map<string, { load: LoadResult; startMs: number; cpuUs: number; exported: number }[]>(
     variants.map((v) => [v.name, []]),
   );
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of variants) {
       const profileDir =
         PROFILE && r === ROUNDS - 1 ? path.join(ROOT, "bench/results/tmp", v.name) : undefined;
+      const spans0 = sink.spans();
       const s = await startServer(v, sink.url, profileDir);
-      if (HAVE_TASKSET) wrkLoad(s.port, 1, CONNECTIONS);
+      const warm = HAVE_TASKSET ? ((await wrkLoad(s.port, 1, CONNECTIONS))?.requests ?? 0) : 0;
       const cpu0 = cpuSeconds(s.proc.pid);
+      const sys0 = cpuSeconds(s.proc.pid, "system");
       const load =
-        (HAVE_TASKSET && wrkLoad(s.port, SECONDS, CONNECTIONS)) ||
+        (HAVE_TASKSET && (await wrkLoad(s.port, SECONDS, CONNECTIONS))) ||
         (await runLoad({
           port: s.port,
           path: (i) => `/hello/${i % 100}`,
@@ -151,10 +196,14 @@ async function main(): Promise<void> {
           durationMs: SECONDS * 1000,
         }));
       const cpuUs = ((cpuSeconds(s.proc.pid) - cpu0) * 1e6) / Math.max(1, load.requests);
+      const sysUs = ((cpuSeconds(s.proc.pid, "system") - sys0) * 1e6) / Math.max(1, load.requests);
       await stop(s.proc);
-      results.get(v.name)?.push({ load, startMs: s.startMs, cpuUs });
+      // Spans that reached the sink per request answered (the start-up probe, the warm-up and the load); at
+      // 100 % sampling anything below 1 means spans were dropped, and the CPU figure would flatter the variant.
+      const exported = (sink.spans() - spans0) / (1 + warm + load.requests);
+      results.get(v.name)?.push({ load, startMs: s.startMs, cpuUs, exported });
       process.stderr.write(
-        `round ${r + 1} ${v.name}: ${load.rps.toFixed(0)} req/s p50 ${load.p50Us.toFixed(0)} us p99 ${load.p99Us.toFixed(0)} us start ${s.startMs.toFixed(0)} ms\n`,
+        `round ${r + 1} ${v.name}: ${load.rps.toFixed(0)} req/s p50 ${load.p50Us.toFixed(0)} us p99 ${load.p99Us.toFixed(0)} us start ${s.startMs.toFixed(0)} ms cpu ${cpuUs.toFixed(1)} us (system ${sysUs.toFixed(1)}) spans/request ${exported.toFixed(3)}\n`,
       );
     }
   }
@@ -165,8 +214,8 @@ async function main(): Promise<void> {
   const bareP99 = median(bare.map((x) => x.load.p99Us));
   const bareCpu = median(bare.map((x) => x.cpuUs));
   const lines = [
-    `| variant | server CPU per request (us) | CPU ratio bare/variant | median req/s | req/s ratio | p50 (us) | p99 (us) | added p50 (us) | added p99 (us) | start-up (ms) |`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
+    `| variant | server CPU per request (us) | CPU ratio bare/variant | median req/s | req/s ratio | p50 (us) | p99 (us) | added p50 (us) | added p99 (us) | start-up (ms) | spans exported per request (min) |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`,
   ];
   for (const v of variants) {
     const rs = results.get(v.name) ?? [];
@@ -175,7 +224,7 @@ async function main(): Promise<void> {
     const p99 = median(rs.map((x) => x.load.p99Us));
     const cpu = median(rs.map((x) => x.cpuUs));
     lines.push(
-      `| ${v.name} | ${cpu.toFixed(1)} | ${(bareCpu / cpu).toFixed(2)} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${(p50 - bareP50).toFixed(0)} | ${(p99 - bareP99).toFixed(0)} | ${median(rs.map((x) => x.startMs)).toFixed(0)} |`,
+      `| ${v.name} | ${cpu.toFixed(1)} | ${(bareCpu / cpu).toFixed(2)} | ${rps.toFixed(0)} | ${(rps / bareRps).toFixed(2)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${(p50 - bareP50).toFixed(0)} | ${(p99 - bareP99).toFixed(0)} | ${median(rs.map((x) => x.startMs)).toFixed(0)} | ${Math.min(...rs.map((x) => x.exported)).toFixed(3)} |`,
     );
   }
   process.stdout.write(

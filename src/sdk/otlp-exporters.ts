@@ -5,13 +5,15 @@
  */
 
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
-
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import type { SpanExporter } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import type { OtlpConfig } from "../config/config";
+import { OtlpTraceEncoder } from "./otlp-trace-encoder";
 
 type TraceHttp = typeof import("@opentelemetry/exporter-trace-otlp-http");
-type TraceProto = typeof import("@opentelemetry/exporter-trace-otlp-proto");
+type ExporterBase = typeof import("@opentelemetry/otlp-exporter-base");
+type ExporterNodeHttp = typeof import("@opentelemetry/otlp-exporter-base/node-http");
+type Transformer = typeof import("@opentelemetry/otlp-transformer");
 type MetricHttp = typeof import("@opentelemetry/exporter-metrics-otlp-http");
 type MetricProto = typeof import("@opentelemetry/exporter-metrics-otlp-proto");
 type LogHttp = typeof import("@opentelemetry/exporter-logs-otlp-http");
@@ -21,14 +23,42 @@ function common(otlp: OtlpConfig, url: string, timeoutMs = otlp.timeoutMs) {
   return { url, headers: { ...otlp.headers }, timeoutMillis: timeoutMs };
 }
 
-export function createTraceExporter(otlp: OtlpConfig): SpanExporter {
+/** The span exporter; with protobuf, `encoder` is the one the span export processor encodes ended spans with. */
+export function createTraceExporter(otlp: OtlpConfig, encoder = new OtlpTraceEncoder()): SpanExporter {
   const options = common(otlp, otlp.tracesEndpoint);
   if (otlp.tracesProtocol === "http/json") {
     const m = require("@opentelemetry/exporter-trace-otlp-http") as TraceHttp;
     return new m.OTLPTraceExporter(options);
   }
-  const m = require("@opentelemetry/exporter-trace-otlp-proto") as TraceProto;
-  return new m.OTLPTraceExporter(options);
+  return createProtobufTraceExporter(options, encoder);
+}
+
+/**
+ * exporter-trace-otlp-proto's `OTLPTraceExporter` with our request encoder: the same export delegate (endpoint
+ * and header variables, timeout, retries with backoff, gzip, concurrency limit, response handling) and the same
+ * bytes on the wire, written in less than half the CPU (see otlp-trace-encoder.ts).
+ */
+function createProtobufTraceExporter(
+  options: ReturnType<typeof common>,
+  encoder: OtlpTraceEncoder,
+): SpanExporter {
+  const base = require("@opentelemetry/otlp-exporter-base") as ExporterBase;
+  const http = require("@opentelemetry/otlp-exporter-base/node-http") as ExporterNodeHttp;
+  const transformer = require("@opentelemetry/otlp-transformer") as Transformer;
+  const serializer = {
+    serializeRequest: (spans: ReadableSpan[]) => encoder.encode(spans),
+    deserializeResponse: (data: Uint8Array) => transformer.ProtobufTraceSerializer.deserializeResponse(data),
+  };
+  const delegate = http.createOtlpHttpExportDelegate(
+    http.convertLegacyHttpOptions(options, "TRACES", "v1/traces", {
+      "Content-Type": "application/x-protobuf",
+    }),
+    serializer,
+    "otlp_http_span_exporter",
+    transformer.TraceExporterMetricsHelper,
+    undefined,
+  );
+  return new base.OTLPExporterBase(delegate);
 }
 
 /** Cumulative temporality: a lost export loses nothing, the next one carries the running totals. */

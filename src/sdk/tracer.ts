@@ -58,6 +58,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from "@opentelemetry/sdk-trace";
+import { ENCODED_SPAN } from "./encoded-span";
 import { FastIdGenerator } from "./id-generator";
 
 /** sdk-trace's defaults (TracerProvider), so a span is limited the same way whichever provider made it. */
@@ -195,6 +196,8 @@ export class RecordingSpan implements SdkSpan {
   private _droppedLinksCount = 0;
   private _duration: HrTime = [-1, -1];
   private _ended = false;
+  /** Set by the span export processor when the span ends (see encoded-span.ts). */
+  [ENCODED_SPAN]: Uint8Array | undefined = undefined;
 
   constructor(init: SpanInit) {
     const now = Date.now();

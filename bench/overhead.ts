@@ -79,7 +79,9 @@ const EXTRA_ENV = envFlag("--env");
 /** `--compare K=V[,K=V]`: a fourth variant, full with this environment, interleaved with the others. */
 const COMPARE_ENV = envFlag("--compare");
 /** `--baseline DIR`: a variant running full telemetry from another built checkout (before/after, one run). */
-const BASELINE = args.includes("--baseline") ? path.resolve(args[args.indexOf("--baseline") + 1] ?? "") : undefined;
+const BASELINE = args.includes("--baseline")
+  ? path.resolve(args[args.indexOf("--baseline") + 1] ?? "")
+  : undefined;
 
 interface Variant {
   name: string;

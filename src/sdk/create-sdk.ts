@@ -27,18 +27,17 @@ import {
   type MetricProducer,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
-import type { Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { BatchSpanProcessor, type Sampler, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { ObservabilityConfig } from "../config/config";
 import type { HttpServerMetrics } from "../instrument/http-metrics";
 import { RedactingLogRecordProcessor } from "../redaction/log-processor";
 import { RedactingSpanProcessor } from "../redaction/span-processor";
 import { HotPathMetrics } from "./hot-path-metrics";
 import { createInstrumentations } from "./instrumentations";
-import { createLogExporter, createMetricExporter } from "./otlp-exporters";
+import { createLogExporter, createMetricExporter, createTraceExporter } from "./otlp-exporters";
 import { registerProcessMetrics } from "./process-metrics";
 import { createResource } from "./resource";
 import { createSampler } from "./sampler";
-import { createSpanExportProcessor } from "./span-export";
 import { RecordingTracerProvider } from "./tracer";
 import { createViews } from "./views";
 
@@ -113,7 +112,15 @@ export function createSdk(config: ObservabilityConfig, options: SdkOptions = {})
 
   let tracerProvider: RecordingTracerProvider | undefined;
   if (config.tracing.enabled || options.exportSpanProcessor) {
-    const exporting = options.exportSpanProcessor ?? createSpanExportProcessor(config);
+    const exporting =
+      options.exportSpanProcessor ??
+      new BatchSpanProcessor({
+        exporter: createTraceExporter(config.otlp),
+        scheduledDelayMillis: config.tracing.batch.scheduleDelayMs,
+        maxQueueSize: config.tracing.batch.maxQueueSize,
+        maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
+        exportTimeoutMillis: config.tracing.batch.exportTimeoutMs,
+      });
     tracerProvider = new RecordingTracerProvider({
       resource,
       sampler: options.sampler ?? createSampler(config.tracing.sampler, config.tracing.samplerArg),

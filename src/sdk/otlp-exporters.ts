@@ -8,7 +8,7 @@ import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import type { OtlpConfig } from "../config/config";
-import { OtlpTraceEncoder } from "./otlp-trace-encoder";
+import { encodeTraceRequest } from "./otlp-trace-encoder";
 
 type TraceHttp = typeof import("@opentelemetry/exporter-trace-otlp-http");
 type ExporterBase = typeof import("@opentelemetry/otlp-exporter-base");
@@ -23,37 +23,33 @@ function common(otlp: OtlpConfig, url: string, timeoutMs = otlp.timeoutMs) {
   return { url, headers: { ...otlp.headers }, timeoutMillis: timeoutMs };
 }
 
-/** The span exporter; with protobuf, `encoder` is the one the span export processor encodes ended spans with. */
-export function createTraceExporter(otlp: OtlpConfig, encoder = new OtlpTraceEncoder()): SpanExporter {
+export function createTraceExporter(otlp: OtlpConfig): SpanExporter {
   const options = common(otlp, otlp.tracesEndpoint);
   if (otlp.tracesProtocol === "http/json") {
     const m = require("@opentelemetry/exporter-trace-otlp-http") as TraceHttp;
     return new m.OTLPTraceExporter(options);
   }
-  return createProtobufTraceExporter(options, encoder);
+  return createProtobufTraceExporter(options);
 }
 
 /**
- * exporter-trace-otlp-proto's `OTLPTraceExporter` with our request encoder: the same export delegate (endpoint
- * and header variables, timeout, retries with backoff, gzip, concurrency limit, response handling) and the same
- * bytes on the wire, written in less than half the CPU (see otlp-trace-encoder.ts).
+ * exporter-trace-otlp-proto's `OTLPTraceExporter` with its request written by our encoder
+ * (`encodeTraceRequest`): the same export delegate (endpoint and header variables, timeout, retries with
+ * backoff, gzip, concurrency limit, partial-success handling) and the same bytes on the wire.
  */
-function createProtobufTraceExporter(
-  options: ReturnType<typeof common>,
-  encoder: OtlpTraceEncoder,
-): SpanExporter {
+function createProtobufTraceExporter(options: ReturnType<typeof common>): SpanExporter {
   const base = require("@opentelemetry/otlp-exporter-base") as ExporterBase;
   const http = require("@opentelemetry/otlp-exporter-base/node-http") as ExporterNodeHttp;
   const transformer = require("@opentelemetry/otlp-transformer") as Transformer;
-  const serializer = {
-    serializeRequest: (spans: ReadableSpan[]) => encoder.encode(spans),
-    deserializeResponse: (data: Uint8Array) => transformer.ProtobufTraceSerializer.deserializeResponse(data),
-  };
   const delegate = http.createOtlpHttpExportDelegate(
     http.convertLegacyHttpOptions(options, "TRACES", "v1/traces", {
       "Content-Type": "application/x-protobuf",
     }),
-    serializer,
+    {
+      serializeRequest: (spans: ReadableSpan[]) => encodeTraceRequest(spans),
+      deserializeResponse: (data: Uint8Array) =>
+        transformer.ProtobufTraceSerializer.deserializeResponse(data),
+    },
     "otlp_http_span_exporter",
     transformer.TraceExporterMetricsHelper,
     undefined,

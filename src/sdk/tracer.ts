@@ -49,7 +49,10 @@ import {
 } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   type IdGenerator,
+  ParentBasedSampler,
   type ReadableSpan,
   type Sampler,
   SamplingDecision,
@@ -57,8 +60,8 @@ import {
   type SpanLimits,
   type SpanProcessor,
   type TimedEvent,
+  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
-import { ENCODED_SPAN } from "./encoded-span";
 import { FastIdGenerator } from "./id-generator";
 
 /** sdk-trace's defaults (TracerProvider), so a span is limited the same way whichever provider made it. */
@@ -107,7 +110,7 @@ function cleanPrimitives(input: Attributes, countLimit: number, lengthLimit: num
   for (const key of Object.keys(input)) {
     const v = input[key];
     if (v === undefined) continue;
-    if (key.length === 0 || count >= countLimit || !isPrimitive(v)) return undefined;
+    if (key.length === 0 || count >= countLimit || !isPrimitive(v) || key === "__proto__") return undefined;
     if (typeof v === "string" && v.length > lengthLimit) {
       out[key] = v.substring(0, lengthLimit);
       plain = false;
@@ -196,8 +199,6 @@ export class RecordingSpan implements SdkSpan {
   private _droppedLinksCount = 0;
   private _duration: HrTime = [-1, -1];
   private _ended = false;
-  /** Set by the span export processor when the span ends (see encoded-span.ts). */
-  [ENCODED_SPAN]: Uint8Array | undefined = undefined;
 
   constructor(init: SpanInit) {
     const now = Date.now();
@@ -211,7 +212,10 @@ export class RecordingSpan implements SdkSpan {
     this.parentSpanContext = init.parentSpanContext;
     this.kind = init.kind;
     // `time(now)` without its performance.now() call: a wall-clock epoch number is never below it.
-    this.startTime = init.startTime === undefined ? millisToHrTime(now) : this.time(init.startTime);
+    this.startTime =
+      init.startTime === undefined || init.startTime === null
+        ? millisToHrTime(now)
+        : this.time(init.startTime);
     this.resource = init.resource;
     this.instrumentationScope = init.scope;
     const linkLimit = this.limits.linkCountLimit;
@@ -333,7 +337,7 @@ export class RecordingSpan implements SdkSpan {
   }
 
   end(endTime?: TimeInput): void {
-    if (this._ended) {
+    if (this.endedWarn()) {
       diag.error(
         `${this.name} ${this._spanContext.traceId}-${this._spanContext.spanId} - You can only call end() on a span once.`,
       );
@@ -433,6 +437,8 @@ function cleanLink(link: Link, limits: Required<SpanLimits>): Link {
 interface TracerShared {
   readonly resource: Resource;
   readonly sampler: Sampler;
+  /** True for sdk-trace's own samplers, which read the attributes they are given and never change them. */
+  readonly samplerReadsOnly: boolean;
   readonly limits: Required<SpanLimits>;
   readonly idGenerator: IdGenerator;
   readonly processors: Processors;
@@ -464,7 +470,7 @@ class RecordingTracer implements Tracer {
       validParent = parentSpanContext;
     }
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const links = options.links === undefined ? [] : options.links.map((l) => cleanLink(l, limits));
+    const links = (options.links ?? []).map((l) => cleanLink(l, limits));
     const first = clean(options.attributes, NO_LIMITS);
     const sampling = sampler.shouldSample(ctx, traceId, name, kind, first.attributes, links);
     traceState = sampling.traceState ?? traceState;
@@ -479,9 +485,11 @@ class RecordingTracer implements Tracer {
       diag.debug("Recording is off, propagating context in a non-recording span");
       return trace.wrapSpanContext(spanContext);
     }
-    // The span's own copy under its limits, as sdk-trace makes it; when the sampler added nothing and the first
-    // pass kept every value as it was under limits that cannot bind, that copy would equal the first one.
+    // The span's own copy under its limits, as sdk-trace makes it; when a built-in sampler (which never changes
+    // its arguments) added nothing and the first pass kept every value as it was under limits that cannot bind,
+    // that copy would equal the first one.
     const reuse =
+      this.shared.samplerReadsOnly &&
       first.plain &&
       isEmpty(sampling.attributes) &&
       limits.attributeValueLengthLimit === Number.POSITIVE_INFINITY &&
@@ -560,7 +568,8 @@ export class RecordingTracerProvider implements TracerProvider {
     this.shared = {
       resource: options.resource,
       sampler: options.sampler,
-      limits: { ...DEFAULT_LIMITS, ...definedOnly(options.spanLimits) },
+      samplerReadsOnly: isBuiltInSampler(options.sampler),
+      limits: validLimits({ ...DEFAULT_LIMITS, ...definedOnly(options.spanLimits) }),
       idGenerator: options.idGenerator ?? new FastIdGenerator(),
       processors: new Processors([...options.spanProcessors]),
     };
@@ -577,14 +586,67 @@ export class RecordingTracerProvider implements TracerProvider {
     return tracer;
   }
 
-  /** Flushes every processor; rejects with the failures after all have settled. */
-  async forceFlush(): Promise<void> {
-    await settleAll(this.shared.processors.list.map((p) => p.forceFlush()));
+  /**
+   * Flushes every processor, each bounded by `timeoutMillis` as in sdk-trace (30 s); rejects with the failures
+   * after all have settled.
+   */
+  async forceFlush(timeoutMillis = 30_000): Promise<void> {
+    await settleAll(this.shared.processors.list.map((p) => withTimeout(p.forceFlush(), timeoutMillis)));
   }
 
   async shutdown(): Promise<void> {
     await settleAll(this.shared.processors.list.map((p) => p.shutdown()));
   }
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Span processor did not completed within timeout period of ${ms} ms`)),
+      ms,
+    );
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+type SamplerClass = abstract new (...args: never[]) => Sampler;
+const READ_ONLY_SAMPLERS: readonly SamplerClass[] = [
+  AlwaysOnSampler,
+  AlwaysOffSampler,
+  TraceIdRatioBasedSampler,
+];
+const PARENT_BASED_DELEGATES = [
+  "_root",
+  "_remoteParentSampled",
+  "_remoteParentNotSampled",
+  "_localParentSampled",
+  "_localParentNotSampled",
+] as const;
+
+/** sdk-trace's samplers, and ParentBased ones made of them (its delegates are plain fields in sdk-trace 3.x). */
+function isBuiltInSampler(sampler: Sampler): boolean {
+  if (READ_ONLY_SAMPLERS.some((c) => sampler instanceof c)) return true;
+  if (!(sampler instanceof ParentBasedSampler)) return false;
+  const fields = sampler as unknown as Record<(typeof PARENT_BASED_DELEGATES)[number], Sampler | undefined>;
+  return PARENT_BASED_DELEGATES.every((f) => {
+    const delegate = fields[f];
+    return delegate !== undefined && isBuiltInSampler(delegate);
+  });
+}
+
+/**
+ * Limits as core applies them: a value length limit of zero or below (or not a number) is ignored with a warning
+ * (core warns on every use; here once).
+ */
+function validLimits(limits: Required<SpanLimits>): Required<SpanLimits> {
+  const length = limits.attributeValueLengthLimit;
+  if (!(length > 0)) {
+    diag.warn(`Invalid attributeValueLengthLimit: must be positive, got ${length} (ignoring)`);
+    return { ...limits, attributeValueLengthLimit: Number.POSITIVE_INFINITY };
+  }
+  return limits;
 }
 
 function definedOnly(limits: SpanLimits | undefined): SpanLimits {

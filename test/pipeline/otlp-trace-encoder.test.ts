@@ -20,14 +20,16 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOnSampler,
+  BatchSpanProcessor,
   type ReadableSpan,
   type SpanProcessor,
-  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
-import { OtlpTraceEncoder } from "../../src/sdk/otlp-trace-encoder";
-import { EncodeOnEndProcessor } from "../../src/sdk/span-export";
+import { resolveConfig } from "../../src/config/config";
+import { createTraceExporter } from "../../src/sdk/otlp-exporters";
+import { encodeTraceRequest } from "../../src/sdk/otlp-trace-encoder";
 import { RecordingTracerProvider } from "../../src/sdk/tracer";
 import { decodeTraceRequest } from "../support/otlp-protobuf";
+import { startOtlpReceiver } from "../support/otlp-receiver";
 
 function collector(): { processor: SpanProcessor; spans: ReadableSpan[] } {
   const spans: ReadableSpan[] = [];
@@ -50,9 +52,9 @@ function provider(resource: Resource, processor: SpanProcessor): RecordingTracer
   });
 }
 
-function assertSameBytes(spans: ReadableSpan[], encoder = new OtlpTraceEncoder()): Uint8Array {
+function assertSameBytes(spans: ReadableSpan[], encode = () => encodeTraceRequest(spans)): Uint8Array {
   const expected = ProtobufTraceSerializer.serializeRequest(spans);
-  const actual = encoder.encode(spans);
+  const actual = encode();
   assert.ok(expected);
   assert.equal(actual.length, expected.length, "body length");
   assert.ok(Buffer.from(actual).equals(Buffer.from(expected)), "same bytes as the transformer");
@@ -201,50 +203,21 @@ describe("OtlpTraceEncoder", () => {
     assertSameBytes(spans);
   });
 
-  it("spans encoded when they end give the same body, alone or mixed with spans encoded with their batch", () => {
+  it("ids of any length in a link's context (which nothing validates) and out-of-range enums", () => {
     const { processor, spans } = collector();
-    const tracer = provider(resourceFromAttributes({ "service.name": "ended" }), processor).getTracer(
-      "s",
-      "1",
-    );
-    for (let i = 0; i < 40; i++) {
-      const span = tracer.startSpan(`op ${i}`, { attributes: { i, text: "é".repeat(i * 30) } }, ROOT_CONTEXT);
-      span.end();
-    }
-    const encoder = new OtlpTraceEncoder();
-    spans.forEach((s, i) => {
-      if (i % 3 !== 0) encoder.encodeEnded(s);
-    });
-    assertSameBytes(spans, encoder);
-    for (const s of spans) encoder.encodeEnded(s);
-    assertSameBytes(spans, encoder);
+    const tracer = provider(resourceFromAttributes({}), processor).getTracer("s");
+    const span = tracer.startSpan("odd", {}, ROOT_CONTEXT);
+    span.addLink({ context: { traceId: "ab".repeat(130), spanId: "c".repeat(300), traceFlags: 1 } });
+    span.setStatus({ code: -1 as SpanStatusCode });
+    span.end();
+    const odd = spans[0] as ReadableSpan;
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(odd) as object) as ReadableSpan, odd);
+    spans.push(Object.assign(copy, { kind: -2 as SpanKind, status: { code: 2 ** 33 } }));
+    const body = assertSameBytes(spans);
+    assert.equal(decodeTraceRequest(body).length, 2);
   });
 
-  it("the export processor encodes sampled spans as they end and passes every span on", () => {
-    const { processor, spans } = collector();
-    const encoder = new OtlpTraceEncoder();
-    const encoded: ReadableSpan[] = [];
-    const spy = Object.assign(Object.create(encoder) as OtlpTraceEncoder, {
-      encodeEnded: (s: ReadableSpan) => {
-        encoded.push(s);
-        encoder.encodeEnded(s);
-      },
-    });
-    const p = new RecordingTracerProvider({
-      resource: resourceFromAttributes({}),
-      sampler: new TraceIdRatioBasedSampler(0.5),
-      spanProcessors: [new EncodeOnEndProcessor(spy, processor)],
-    });
-    for (let i = 0; i < 200; i++) p.getTracer("s").startSpan(`op ${i}`, {}, ROOT_CONTEXT).end();
-    assert.ok(spans.length > 50 && spans.length < 150, `about half sampled: ${spans.length}`);
-    assert.deepEqual(
-      encoded,
-      spans.filter((s) => (s.spanContext().traceFlags & 1) === 1),
-    );
-    assertSameBytes(spans, encoder);
-  });
-
-  it("a seeded stream of random spans, encoded batch after batch by one encoder", () => {
+  it("a seeded stream of random spans", () => {
     let seed = 42;
     const rand = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -274,7 +247,6 @@ describe("OtlpTraceEncoder", () => {
           return [Math.floor(rand() * 1000), rand()];
       }
     };
-    const encoder = new OtlpTraceEncoder();
     for (let batch = 0; batch < 20; batch++) {
       const { processor, spans } = collector();
       const tracer = provider(resourceFromAttributes({ "service.name": text() }), processor).getTracer(
@@ -290,8 +262,34 @@ describe("OtlpTraceEncoder", () => {
         if (rand() < 0.2) span.setStatus({ code: SpanStatusCode.ERROR, message: text() });
         span.end();
       }
-      const body = assertSameBytes(spans, encoder);
+      const body = assertSameBytes(spans);
       assert.equal(decodeTraceRequest(body).length, count);
+    }
+  });
+
+  it("the protobuf trace exporter delivers every span through the batch processor; JSON uses the upstream one", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      for (const protocol of ["http/protobuf", "http/json"]) {
+        const config = resolveConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        });
+        const p = new RecordingTracerProvider({
+          resource: resourceFromAttributes({ "service.name": "exporter" }),
+          sampler: new AlwaysOnSampler(),
+          spanProcessors: [new BatchSpanProcessor({ exporter: createTraceExporter(config.otlp) })],
+        });
+        const tracer = p.getTracer("t");
+        for (let i = 0; i < 1300; i++) tracer.startSpan(`op ${i}`, { attributes: { i } }, ROOT_CONTEXT).end();
+        await p.shutdown();
+      }
+      const names = receiver.spans().map((s) => s.name);
+      assert.equal(names.length, 2600);
+      assert.equal(new Set(names).size, 1300);
+      assert.deepEqual([...new Set(receiver.contentTypes)], ["application/x-protobuf", "application/json"]);
+    } finally {
+      await receiver.stop();
     }
   });
 });

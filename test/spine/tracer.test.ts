@@ -9,12 +9,14 @@ import { afterEach, describe, it } from "node:test";
 import {
   type Context,
   context,
+  DiagLogLevel,
   diag,
   type Link,
   propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type Tracer,
   type TracerProvider,
@@ -374,6 +376,53 @@ describe("RecordingTracerProvider against sdk-trace", () => {
     same((t) => t.startSpan("recorded", {}, ROOT_CONTEXT).end(), { sampler: recordOnly });
   });
 
+  it("null start time and links, a __proto__ key, value length limits of zero or below", () => {
+    same(
+      (t) => {
+        const nulls = { startTime: null, links: null } as unknown as SpanOptions;
+        t.startSpan("nulls", nulls, ROOT_CONTEXT).end();
+        const attributes = JSON.parse('{"__proto__": "p", "a": 1}') as Record<string, string | number>;
+        const s = t.startSpan("proto", { attributes }, ROOT_CONTEXT);
+        s.setAttribute("b", 2);
+        s.end();
+      },
+      { spanLimits: { attributeCountLimit: 2 } },
+    );
+    for (const attributeValueLengthLimit of [0, -1]) {
+      same(
+        (t) => {
+          const s = t.startSpan("limit", { attributes: { a: "hello" } }, ROOT_CONTEXT);
+          s.setAttribute("b", "world");
+          s.end();
+        },
+        { spanLimits: { attributeValueLengthLimit } },
+      );
+    }
+  });
+
+  it("samplers that change the attributes they are given: the span gets its own copy, cleaned again", () => {
+    const adds: Sampler = {
+      shouldSample: (_c, _t, _n, _k, attributes) => {
+        const writable = attributes as Record<string, unknown>;
+        writable["sampler.rule"] = "r1";
+        writable.when = new Date(0);
+        return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+      },
+      toString: () => "adds",
+    };
+    same(
+      (t) => {
+        const s = t.startSpan("x", { attributes: { a: 1 } }, ROOT_CONTEXT);
+        s.setAttribute("c", 3);
+        s.end();
+      },
+      { sampler: adds, spanLimits: { attributeCountLimit: 2 } },
+    );
+    same((t) => t.startSpan("y", { attributes: { a: 1 } }, ROOT_CONTEXT).end(), {
+      sampler: new ParentBasedSampler({ root: adds }),
+    });
+  });
+
   it("calls after end are ignored and a second end is refused, with the same warnings", () => {
     const warnings: Record<string, string[]> = { sdk: [], ours: [] };
     let current = "sdk";
@@ -385,7 +434,7 @@ describe("RecordingTracerProvider against sdk-trace", () => {
         debug: () => {},
         verbose: () => {},
       },
-      { logLevel: 30, suppressOverrideMessage: true },
+      { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true },
     );
     const [sdk, ours] = providers({ spanLimits: { attributeCountLimit: 1 } });
     for (const p of [sdk, ours]) {
@@ -452,6 +501,14 @@ describe("RecordingTracerProvider against sdk-trace", () => {
     await assert.rejects(
       failing.forceFlush(),
       (e: AggregateError) => e.errors[0]?.message === "flush failed",
+    );
+    const stuck = new RecordingTracerProvider({
+      resource,
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [Object.assign(new Recorder(), { forceFlush: () => new Promise<void>(() => {}) })],
+    });
+    await assert.rejects(stuck.forceFlush(50), (e: AggregateError) =>
+      /within timeout period of 50 ms/.test(String(e.errors[0])),
     );
   });
 });

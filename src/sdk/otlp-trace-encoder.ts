@@ -129,18 +129,8 @@ class Writer {
   }
 
   fixed64(low: number, high: number): void {
-    this.ensure(8);
-    const b = this.buf;
-    let p = this.pos;
-    b[p++] = low & 255;
-    b[p++] = (low >>> 8) & 255;
-    b[p++] = (low >>> 16) & 255;
-    b[p++] = (low >>> 24) & 255;
-    b[p++] = high & 255;
-    b[p++] = (high >>> 8) & 255;
-    b[p++] = (high >>> 16) & 255;
-    b[p++] = (high >>> 24) & 255;
-    this.pos = p;
+    this.fixed32(low);
+    this.fixed32(high);
   }
 
   double(v: number): void {

@@ -34,6 +34,8 @@ import {
   memoryCheck,
 } from "../src/health";
 import { getLifecycle } from "../src/lifecycle";
+import { numberFlag } from "./args";
+import { median, percentile } from "./load";
 
 const ROOT = resolve(__dirname, "../..");
 const SCENARIOS = ["healthy", "down", "hanging"] as const;
@@ -230,32 +232,10 @@ async function load(
   return { latenciesUs, statuses, seconds: (performance.now() - started) / 1000 };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
-  );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
-
 async function main(): Promise<void> {
-  const rounds = arg("rounds", 5);
-  const perSeries = arg("requests", 4000);
-  const connections = arg("connections", 8);
+  const rounds = numberFlag("rounds", 5);
+  const perSeries = numberFlag("requests", 4000);
+  const connections = numberFlag("connections", 8);
   const deadline = Date.now() + TIME_CAP_MS;
   const loadStart = loadavg()[0] ?? 0;
   let pin = false;

@@ -8,15 +8,11 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { numberFlag } from "./args";
 import { median, startOtlpSink } from "./load";
 
-const args = process.argv.slice(2);
-const flag = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const ROUNDS = flag("rounds", 7);
-const N = flag("n", 20000);
+const ROUNDS = numberFlag("rounds", 7);
+const N = numberFlag("n", 20000);
 const CHILD = path.join(__dirname, "middleware-child.js");
 const execFileAsync = promisify(execFile);
 

@@ -12,6 +12,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
+import { envFlag, hasFlag, numberFlag, stringFlag } from "./args";
 import { HAVE_TASKSET, type LoadResult, median, runLoad, startOtlpSink, startPinnedNode } from "./load";
 
 const execFileAsync = promisify(execFile);
@@ -57,31 +58,17 @@ async function wrkLoad(port: number, seconds: number, connections: number): Prom
 }
 
 const ROOT = path.resolve(__dirname, "../..");
-const args = process.argv.slice(2);
-const flag = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const ROUNDS = flag("rounds", 5);
-const SECONDS = flag("seconds", 4);
-const CONNECTIONS = flag("connections", 16);
-const PROFILE = args.includes("--profile");
-function envFlag(name: string): Record<string, string> {
-  return Object.fromEntries(
-    (args.includes(name) ? (args[args.indexOf(name) + 1] ?? "") : "")
-      .split(",")
-      .filter((kv) => kv.includes("="))
-      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-  );
-}
+const ROUNDS = numberFlag("rounds", 5);
+const SECONDS = numberFlag("seconds", 4);
+const CONNECTIONS = numberFlag("connections", 16);
+const PROFILE = hasFlag("profile");
 /** `--env K=V[,K=V]`: extra environment for the preload variants (experiments with SDK settings). */
-const EXTRA_ENV = envFlag("--env");
+const EXTRA_ENV = envFlag("env");
 /** `--compare K=V[,K=V]`: a fourth variant, full with this environment, interleaved with the others. */
-const COMPARE_ENV = envFlag("--compare");
+const COMPARE_ENV = envFlag("compare");
 /** `--baseline DIR`: a variant running full telemetry from another built checkout (before/after, one run). */
-const BASELINE = args.includes("--baseline")
-  ? path.resolve(args[args.indexOf("--baseline") + 1] ?? "")
-  : undefined;
+const BASELINE_DIR = stringFlag("baseline");
+const BASELINE = BASELINE_DIR === undefined ? undefined : path.resolve(BASELINE_DIR);
 
 interface Variant {
   name: string;

@@ -14,19 +14,15 @@ import { Agent, createServer, request, type Server, type ServerResponse } from "
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import path from "node:path";
+import { numberFlag } from "./args";
 import { HAVE_TASKSET, median, percentile, startPinnedNode } from "./load";
 
 const ROOT = path.resolve(__dirname, "../..");
 const APP = "build/test/fixtures/sentry-app.js";
-const args = process.argv.slice(2);
-const flag = (name: string, def: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const ROUNDS = flag("rounds", 5);
-const SECONDS = flag("seconds", 5);
-const CONNECTIONS = flag("connections", 8);
-const ERROR_EVERY = flag("error-every", 10);
+const ROUNDS = numberFlag("rounds", 5);
+const SECONDS = numberFlag("seconds", 5);
+const CONNECTIONS = numberFlag("connections", 8);
+const ERROR_EVERY = numberFlag("error-every", 10);
 
 type Mode = "none" | "up" | "down" | "hang";
 const MODES: readonly Mode[] = ["none", "up", "down", "hang"];

@@ -49,12 +49,6 @@ class Writer {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
-  /** Continues in a fresh buffer; views of the previous one stay valid. */
-  reset(capacity: number): void {
-    this.buf = Buffer.allocUnsafe(capacity);
-    this.pos = 0;
-  }
-
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
@@ -418,7 +412,7 @@ const SCOPE_BUFFER_BYTES = 64 * 1024;
  * the groups' headers around them with lengths that are already known.
  */
 class EncodedSpans {
-  readonly groups = new Map<Resource, Map<InstrumentationScope, Writer>>();
+  private readonly groups = new Map<Resource, Map<InstrumentationScope, Writer>>();
 
   add(span: ReadableSpan): void {
     let byScope = this.groups.get(span.resource);

@@ -25,6 +25,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { errorTypeOf, recordError } from "../instrument/errors";
 import { type HistogramRecorder, httpServerMetrics } from "../instrument/http-metrics";
 import { redactUrl } from "../redaction/redact";
+import { contextWithSpan } from "../sdk/child-context";
+import { startSpanAdopting } from "../sdk/tracer";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -209,8 +211,8 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
         if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
         if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
         const name = route === undefined ? method : `${method} ${route}`;
-        span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: attrs }, parent);
-        await context.with(trace.setSpan(parent, span), next);
+        span = startSpanAdopting(tracer, name, { kind: SpanKind.SERVER, attributes: attrs }, parent);
+        await context.with(contextWithSpan(parent, span), next);
       }
     } catch (err) {
       thrown = err;

@@ -8,8 +8,9 @@ import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace
 import { redactValue } from "./redact";
 
 function scrub(attributes: Attributes): void {
-  // Object.keys, not Object.entries: no pair array per attribute on a path taken once per span.
-  for (const key of Object.keys(attributes)) {
+  // for...in with an own-property check: no key array, and values read through the enumeration cache.
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
     const value = attributes[key];
     if (value === undefined) continue;
     const next = redactValue(key, value);

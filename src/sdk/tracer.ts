@@ -62,6 +62,7 @@ import {
   type TimedEvent,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
+import { contextWithSpan } from "./child-context";
 import { FastIdGenerator } from "./id-generator";
 
 /** sdk-trace's defaults (TracerProvider), so a span is limited the same way whichever provider made it. */
@@ -101,20 +102,33 @@ interface Cleaned {
 /**
  * `cleanAttributes(attributes, limits)` for the common case, where every value is a primitive and nothing is
  * dropped; undefined when the input needs core's full treatment (other value types, empty keys, too many
- * attributes), which then gets exactly core's result.
+ * attributes), which then gets exactly core's result. With `adopt`, the input object itself becomes the result
+ * when nothing in it needs changing (the caller has handed it over), and undefined otherwise.
+ * `for...in` with an own-property check visits what `Object.keys` lists, in its order, and V8 reads each value
+ * through the object's enumeration cache rather than a keyed lookup.
  */
-function cleanPrimitives(input: Attributes, countLimit: number, lengthLimit: number): Cleaned | undefined {
-  const out: Attributes = {};
+function cleanPrimitives(
+  input: Attributes,
+  countLimit: number,
+  lengthLimit: number,
+  adopt: boolean,
+): Cleaned | undefined {
+  const out: Attributes = adopt ? input : {};
   let count = 0;
   let plain = true;
-  for (const key of Object.keys(input)) {
+  for (const key in input) {
+    if (!Object.hasOwn(input, key)) continue;
     const v = input[key];
-    if (v === undefined) continue;
+    if (v === undefined) {
+      if (adopt) return undefined;
+      continue;
+    }
     if (key.length === 0 || count >= countLimit || !isPrimitive(v) || key === "__proto__") return undefined;
     if (typeof v === "string" && v.length > lengthLimit) {
+      if (adopt) return undefined;
       out[key] = v.substring(0, lengthLimit);
       plain = false;
-    } else out[key] = v;
+    } else if (!adopt) out[key] = v;
     count++;
   }
   return { attributes: out, dropped: 0, plain, count };
@@ -123,10 +137,13 @@ function cleanPrimitives(input: Attributes, countLimit: number, lengthLimit: num
 function clean(
   input: Attributes | undefined,
   limits: { attributeCountLimit: number; attributeValueLengthLimit: number },
+  adopt = false,
 ): Cleaned {
   if (input === undefined || input === null || typeof input !== "object")
     return { attributes: {}, dropped: 0, plain: true, count: 0 };
-  const fast = cleanPrimitives(input, limits.attributeCountLimit, limits.attributeValueLengthLimit);
+  const fast =
+    (adopt && cleanPrimitives(input, limits.attributeCountLimit, limits.attributeValueLengthLimit, true)) ||
+    cleanPrimitives(input, limits.attributeCountLimit, limits.attributeValueLengthLimit, false);
   if (fast !== undefined) return fast;
   const slow = cleanAttributes(input, limits);
   const attributes = slow.attributes ?? {};
@@ -451,6 +468,11 @@ class RecordingTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
+    return this.start(name, options, ctx, false);
+  }
+
+  /** `startSpan`; with `adopt`, the caller has handed over `options.attributes` (see startSpanAdopting). */
+  start(name: string, options: SpanOptions, ctx: Context, adopt: boolean): Span {
     if (options.root) ctx = trace.deleteSpan(ctx);
     if (isTracingSuppressed(ctx)) {
       diag.debug("Instrumentation suppressed, returning Noop Span");
@@ -458,20 +480,29 @@ class RecordingTracer implements Tracer {
     }
     const { sampler, limits, idGenerator } = this.shared;
     const parentSpanContext = trace.getSpan(ctx)?.spanContext();
-    const spanId = idGenerator.generateSpanId();
+    let spanId: string;
     let traceId: string;
     let traceState: SpanContext["traceState"];
     let validParent: SpanContext | undefined;
     if (parentSpanContext === undefined || !trace.isSpanContextValid(parentSpanContext)) {
-      traceId = idGenerator.generateTraceId();
+      if (idGenerator instanceof FastIdGenerator) {
+        const pair = idGenerator.generateIdPair();
+        traceId = pair.substring(0, 32);
+        spanId = pair.substring(32);
+      } else {
+        // sdk-trace's order, for id generators that count their calls.
+        spanId = idGenerator.generateSpanId();
+        traceId = idGenerator.generateTraceId();
+      }
     } else {
+      spanId = idGenerator.generateSpanId();
       traceId = parentSpanContext.traceId;
       traceState = parentSpanContext.traceState;
       validParent = parentSpanContext;
     }
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = (options.links ?? []).map((l) => cleanLink(l, limits));
-    const first = clean(options.attributes, NO_LIMITS);
+    const first = clean(options.attributes, NO_LIMITS, adopt);
     const sampling = sampler.shouldSample(ctx, traceId, name, kind, first.attributes, links);
     traceState = sampling.traceState ?? traceState;
     const spanContext: SpanContext = {
@@ -547,8 +578,20 @@ class RecordingTracer implements Tracer {
     const parent = ctx ?? contextApi.active();
     const span = this.startSpan(name, options, parent);
     const run = fn as (span: Span) => ReturnType<F>;
-    return contextApi.with(trace.setSpan(parent, span), run, undefined, span);
+    return contextApi.with(contextWithSpan(parent, span), run, undefined, span);
   }
+}
+
+/**
+ * `tracer.startSpan(name, options, ctx)` for a caller that hands over `options.attributes`: a fresh object it
+ * never reads or changes again. Our tracer then keeps that object as the span's attributes instead of copying
+ * it (each value is still checked; anything a copy would change is copied as usual). Other tracers just start
+ * the span. The HTTP server middleware uses it: one object and its keyed copy fewer per request.
+ */
+export function startSpanAdopting(tracer: Tracer, name: string, options: SpanOptions, ctx: Context): Span {
+  return tracer instanceof RecordingTracer
+    ? tracer.start(name, options, ctx, true)
+    : tracer.startSpan(name, options, ctx);
 }
 
 export interface RecordingTracerProviderOptions {

@@ -41,7 +41,7 @@ import {
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
 import { FastIdGenerator } from "../../src/sdk/id-generator";
-import { RecordingTracerProvider } from "../../src/sdk/tracer";
+import { RecordingTracerProvider, startSpanAdopting } from "../../src/sdk/tracer";
 
 const resource = resourceFromAttributes({ "service.name": "tracer-test" });
 
@@ -423,6 +423,49 @@ describe("RecordingTracerProvider against sdk-trace", () => {
     });
   });
 
+  it("startSpanAdopting: the caller's object becomes the span's attributes when nothing in it needs changing", () => {
+    const inputs: (() => Record<string, unknown>)[] = [
+      () => ({ "http.request.method": "GET", "url.path": "/u/1", port: 80, ok: true }),
+      () => ({ kept: "x", gone: undefined }),
+      () => ({ long: "x".repeat(50), short: "y" }),
+      () => ({ list: ["a", "b"], n: 1 }),
+      () => ({ "": "empty key", a: 1 }),
+      () => JSON.parse('{"__proto__": "p", "a": 1}') as Record<string, unknown>,
+      () => Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, i])),
+    ];
+    for (const spanLimits of [{}, { attributeValueLengthLimit: 10, attributeCountLimit: 3 }]) {
+      same(
+        (t) => {
+          for (const input of inputs) {
+            const attributes = input();
+            const s = startSpanAdopting(t, "adopt", { kind: SpanKind.SERVER, attributes }, ROOT_CONTEXT);
+            s.setAttribute("after", 1);
+            s.end();
+          }
+        },
+        { spanLimits },
+      );
+    }
+    const [, ours] = providers();
+    const plain = { "http.request.method": "GET", "url.path": "/u/1" };
+    const adopted = startSpanAdopting(
+      ours.tracer,
+      "a",
+      { attributes: plain },
+      ROOT_CONTEXT,
+    ) as unknown as ReadableSpan;
+    assert.equal(adopted.attributes, plain);
+    const withUndefined = { a: 1, gone: undefined };
+    const copied = startSpanAdopting(
+      ours.tracer,
+      "b",
+      { attributes: withUndefined },
+      ROOT_CONTEXT,
+    ) as unknown as ReadableSpan;
+    assert.notEqual(copied.attributes, withUndefined);
+    assert.deepEqual(copied.attributes, { a: 1 });
+  });
+
   it("calls after end are ignored and a second end is refused, with the same warnings", () => {
     const warnings: Record<string, string[]> = { sdk: [], ours: [] };
     let current = "sdk";
@@ -527,5 +570,30 @@ describe("FastIdGenerator", () => {
       seen.add(s);
     }
     assert.equal(seen.size, 100_000);
+  });
+
+  it("gives a new trace's ids as one 48-digit pair: trace id first, span id last, both valid", () => {
+    const ids = new FastIdGenerator();
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const pair = ids.generateIdPair();
+      assert.match(pair, /^[0-9a-f]{48}$/);
+      const traceId = pair.substring(0, 32);
+      const spanId = pair.substring(32);
+      assert.ok(trace.isSpanContextValid({ traceId, spanId, traceFlags: 1 }));
+      seen.add(traceId);
+    }
+    assert.equal(seen.size, 20_000);
+    const provider = new RecordingTracerProvider({
+      resource,
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [],
+    });
+    const tracer = provider.getTracer("ids");
+    const root = tracer.startSpan("root", {}, ROOT_CONTEXT);
+    const child = tracer.startSpan("child", {}, trace.setSpan(ROOT_CONTEXT, root));
+    assert.ok(trace.isSpanContextValid(root.spanContext()));
+    assert.equal(child.spanContext().traceId, root.spanContext().traceId);
+    assert.notEqual(child.spanContext().spanId, root.spanContext().spanId);
   });
 });

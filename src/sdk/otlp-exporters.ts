@@ -4,6 +4,7 @@
  * encoding's package is loaded, on first use: each pair costs start-up time, and an app sends one encoding.
  */
 
+import path from "node:path";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
@@ -34,27 +35,60 @@ export function createTraceExporter(otlp: OtlpConfig): SpanExporter {
 
 /**
  * exporter-trace-otlp-proto's `OTLPTraceExporter` with its request written by our encoder
- * (`encodeTraceRequest`): the same export delegate (endpoint and header variables, timeout, retries with
- * backoff, gzip, concurrency limit, partial-success handling) and the same bytes on the wire.
+ * (`encodeTraceRequest`): the same export delegate (endpoint and header variables, timeout, concurrency limit,
+ * partial-success handling, self-metrics) and the same bytes on the wire. To a plain-HTTP endpoint without
+ * compression (the Collector beside the app) the request goes through our lean HTTP/1.1 transport with
+ * upstream's retry policy (src/sdk/otlp-http-transport.ts); HTTPS and gzip keep upstream's transport.
  */
 function createProtobufTraceExporter(options: ReturnType<typeof common>): SpanExporter {
   const base = require("@opentelemetry/otlp-exporter-base") as ExporterBase;
   const http = require("@opentelemetry/otlp-exporter-base/node-http") as ExporterNodeHttp;
   const transformer = require("@opentelemetry/otlp-transformer") as Transformer;
+  const resolved = http.convertLegacyHttpOptions(options, "TRACES", "v1/traces", {
+    "Content-Type": "application/x-protobuf",
+  });
+  const serializer = {
+    serializeRequest: (spans: ReadableSpan[]) => encodeTraceRequest(spans),
+    deserializeResponse: (data: Uint8Array) => transformer.ProtobufTraceSerializer.deserializeResponse(data),
+  };
+  if (new URL(resolved.url).protocol === "http:" && resolved.compression === "none") {
+    const { PlainHttpTransport, retrying } =
+      require("./otlp-http-transport") as typeof import("./otlp-http-transport");
+    const agent = `OTel-OTLP-Exporter-JavaScript/${exporterBaseVersion()}`;
+    const transport = new PlainHttpTransport({
+      url: resolved.url,
+      headers: resolved.headers,
+      userAgent: resolved.userAgent ? `${resolved.userAgent} ${agent}` : agent,
+    });
+    const metrics = http.createOtlpHttpExporterMetrics(
+      "otlp_http_span_exporter",
+      transformer.TraceExporterMetricsHelper,
+      resolved.url,
+      undefined,
+    );
+    return new base.OTLPExporterBase(
+      base.createOtlpNetworkExportDelegate(resolved, serializer, metrics, retrying(transport)),
+    );
+  }
   const delegate = http.createOtlpHttpExportDelegate(
-    http.convertLegacyHttpOptions(options, "TRACES", "v1/traces", {
-      "Content-Type": "application/x-protobuf",
-    }),
-    {
-      serializeRequest: (spans: ReadableSpan[]) => encodeTraceRequest(spans),
-      deserializeResponse: (data: Uint8Array) =>
-        transformer.ProtobufTraceSerializer.deserializeResponse(data),
-    },
+    resolved,
+    serializer,
     "otlp_http_span_exporter",
     transformer.TraceExporterMetricsHelper,
     undefined,
   );
   return new base.OTLPExporterBase(delegate);
+}
+
+/** otlp-exporter-base's version, for the User-Agent its own transport sends (its package.json is not exported). */
+function exporterBaseVersion(): string {
+  try {
+    const entry = require.resolve("@opentelemetry/otlp-exporter-base");
+    const pkg = require(path.join(entry, "..", "..", "package.json")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 /** Cumulative temporality: a lost export loses nothing, the next one carries the running totals. */

@@ -1,0 +1,265 @@
+/**
+ * The lean OTLP/HTTP transport (src/sdk/otlp-http-transport.ts) against real servers on loopback: Node's HTTP
+ * server for the ordinary exchanges, and a raw TCP server for what a server may do on the wire (split and
+ * chunked responses, informational responses, closing connections, never answering). Every result is what
+ * otlp-exporter-base's own transport gives for the same server behaviour.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from "node:net";
+import { after, describe, it } from "node:test";
+import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
+import { MAX_RESPONSE_BODY_BYTES, PlainHttpTransport, retrying } from "../../src/sdk/otlp-http-transport";
+
+const servers: (Server | TcpServer)[] = [];
+after(() => {
+  for (const s of servers) s.close();
+});
+
+interface Received {
+  readonly headers: IncomingMessage["headers"];
+  readonly body: Buffer;
+  readonly socketPort: number | undefined;
+}
+
+async function httpServer(
+  handle: (req: IncomingMessage, res: ServerResponse, n: number) => void,
+): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks), socketPort: req.socket.remotePort });
+      handle(req, res, received.length);
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  servers.push(server);
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/v1/traces`, received, server };
+}
+
+/** A TCP server that reads one request (head and Content-Length body) per exchange and answers with `reply`. */
+async function tcpServer(
+  reply: (socket: Socket, n: number) => void,
+): Promise<{ url: string; requests: () => number }> {
+  let n = 0;
+  const server = createTcpServer((socket) => {
+    let buf = Buffer.alloc(0);
+    socket.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(buf.toString("latin1", 0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + length) return;
+        buf = buf.subarray(end + 4 + length);
+        n++;
+        reply(socket, n);
+      }
+    });
+    socket.on("error", () => {});
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  servers.push(server);
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/v1/traces`, requests: () => n };
+}
+
+function transport(url: string, headers: Record<string, string> = {}): PlainHttpTransport {
+  return new PlainHttpTransport({
+    url,
+    headers: async () => ({ "Content-Type": "application/x-protobuf", ...headers }),
+    userAgent: "test-agent/1",
+  });
+}
+
+describe("PlainHttpTransport", () => {
+  it("posts the bytes with the delegate's headers over one keep-alive connection and returns the response body", async () => {
+    const { url, received } = await httpServer((_req, res, n) => {
+      res.writeHead(200, { "content-type": "application/x-protobuf" });
+      res.end(Buffer.from([n]));
+    });
+    const t = transport(url, { "x-api-key": "k1" });
+    const payloads = [Buffer.from("first"), Buffer.alloc(300_000, 7), Buffer.from("third")];
+    const results = [];
+    for (const p of payloads) results.push(await t.send(p, 5000));
+    t.shutdown();
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["success", "success", "success"],
+    );
+    assert.deepEqual(
+      results.map((r) => (r.status === "success" ? [...(r.data ?? [])] : [])),
+      [[1], [2], [3]],
+    );
+    assert.deepEqual(
+      received.map((r) => r.body),
+      payloads,
+    );
+    const h = received[0]?.headers;
+    assert.equal(h?.["content-type"], "application/x-protobuf");
+    assert.equal(h?.["x-api-key"], "k1");
+    assert.equal(h?.["user-agent"], "test-agent/1");
+    assert.equal(new Set(received.map((r) => r.socketPort)).size, 1, "one connection for all three");
+  });
+
+  it("serialises concurrent sends on its connection; each gets its own answer", async () => {
+    const { url, received } = await httpServer((_req, res, n) => {
+      setTimeout(() => res.end(`answer-${n}`), 5);
+    });
+    const shared = transport(url);
+    const results = await Promise.all([0, 1, 2, 3].map((i) => shared.send(Buffer.from(`body-${i}`), 5000)));
+    shared.shutdown();
+    assert.deepEqual(
+      results.map((r) => (r.status === "success" ? Buffer.from(r.data ?? []).toString() : r.status)),
+      ["answer-1", "answer-2", "answer-3", "answer-4"],
+    );
+    assert.deepEqual(
+      received.map((r) => r.body.toString()),
+      ["body-0", "body-1", "body-2", "body-3"],
+    );
+  });
+
+  it("maps statuses as otlp-exporter-base does: retryable with Retry-After, failures with status and body", async () => {
+    const { url } = await httpServer((req, res) => {
+      const mode = req.headers["x-mode"];
+      if (mode === "503") res.writeHead(503, { "retry-after": "2" }).end();
+      else if (mode === "429") res.writeHead(429).end();
+      else if (mode === "400") res.writeHead(400, "Bad Request").end("bad payload");
+      else res.writeHead(204).end();
+    });
+    const send = (mode: string) => {
+      const t = transport(url, { "x-mode": mode });
+      return t.send(Buffer.from("x"), 5000).finally(() => t.shutdown());
+    };
+    assert.deepEqual(await send("503"), { status: "retryable", retryInMillis: 2000 });
+    assert.deepEqual(await send("429"), { status: "retryable", retryInMillis: undefined });
+    const failed = await send("400");
+    assert.equal(failed.status, "failure");
+    assert.ok(failed.status === "failure" && failed.error instanceof OTLPExporterError);
+    assert.equal((failed as { error: OTLPExporterError }).error.code, 400);
+    assert.equal((failed as { error: OTLPExporterError }).error.data, "bad payload");
+    const empty = await send("204");
+    assert.equal(empty.status, "success");
+  });
+
+  it("reads responses split across packets, chunked, after an informational response, or until close", async () => {
+    const replies: ((s: Socket) => void)[] = [
+      (s) => {
+        s.write("HTTP/1.1 200 OK\r\nContent-Le");
+        setTimeout(() => s.write("ngth: 5\r\n\r\nhe"), 5);
+        setTimeout(() => s.write("llo"), 10);
+      },
+      (s) =>
+        s.write(
+          "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
+        ),
+      (s) => s.end("HTTP/1.0 200 OK\r\n\r\nuntil-close"),
+    ];
+    const { url } = await tcpServer((s, n) => replies[n - 1]?.(s));
+    const t = transport(url);
+    const bodies = [];
+    for (let i = 0; i < replies.length; i++) {
+      const r = await t.send(Buffer.from("x"), 5000);
+      assert.equal(r.status, "success", `reply ${i}`);
+      bodies.push(r.status === "success" ? Buffer.from(r.data ?? []).toString() : "");
+    }
+    t.shutdown();
+    assert.deepEqual(bodies, ["hello", "abcde", "until-close"]);
+  });
+
+  it("opens a new connection after the server closes one, before or between requests", async () => {
+    const { url, server } = await httpServer((_req, res) => res.end("ok"));
+    server.keepAliveTimeout = 30;
+    const t = transport(url);
+    assert.equal((await t.send(Buffer.from("a"), 5000)).status, "success");
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal((await t.send(Buffer.from("b"), 5000)).status, "success");
+    const closing = await tcpServer((s) =>
+      s.end("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+    );
+    const c = transport(closing.url);
+    for (let i = 0; i < 3; i++) assert.equal((await c.send(Buffer.from("x"), 5000)).status, "success");
+    assert.equal(closing.requests(), 3);
+    t.shutdown();
+    c.shutdown();
+  });
+
+  it("network errors, hang-ups and timeouts are retryable; oversized and malformed responses fail", async () => {
+    const refused = await tcpServer(() => {});
+    for (const s of servers.splice(-1)) s.close();
+    await new Promise((r) => setTimeout(r, 20));
+    const r1 = await transport(refused.url).send(Buffer.from("x"), 2000);
+    assert.equal(r1.status, "retryable");
+    assert.equal((r1 as { error?: NodeJS.ErrnoException }).error?.code, "ECONNREFUSED");
+
+    const hangUp = await tcpServer((s) => s.destroy());
+    const r2 = await transport(hangUp.url).send(Buffer.from("x"), 2000);
+    assert.equal(r2.status, "retryable");
+
+    const silent = await tcpServer(() => {});
+    const r3 = await transport(silent.url).send(Buffer.from("x"), 100);
+    assert.equal(r3.status, "retryable");
+    assert.match(String((r3 as { error?: Error }).error), /timed out/);
+
+    const huge = await tcpServer((s) =>
+      s.write(
+        `HTTP/1.1 200 OK\r\nContent-Length: ${MAX_RESPONSE_BODY_BYTES + 1}\r\n\r\n${"x".repeat(MAX_RESPONSE_BODY_BYTES + 1)}`,
+      ),
+    );
+    const r4 = await transport(huge.url).send(Buffer.from("x"), 5000);
+    assert.equal(r4.status, "failure");
+    assert.match(String((r4 as { error: Error }).error), /exceeded size limit/);
+
+    const garbage = await tcpServer((s) => s.write("SSH-2.0-OpenSSH\r\n\r\n"));
+    const r5 = await transport(garbage.url).send(Buffer.from("x"), 5000);
+    assert.equal(r5.status, "failure");
+  });
+
+  it("refuses a header that would split the request, sending nothing", async () => {
+    const { url, received } = await httpServer((_req, res) => res.end());
+    const t = transport(url, { "x-evil": "a\r\nX-Injected: 1" });
+    const r = await t.send(Buffer.from("x"), 2000);
+    t.shutdown();
+    assert.equal(r.status, "failure");
+    assert.match(String((r as { error: Error }).error), /invalid OTLP export header/);
+    assert.equal(received.length, 0);
+  });
+});
+
+describe("retrying", () => {
+  it("retries retryable answers with the server's Retry-After until one succeeds", async () => {
+    const { url, received } = await httpServer((_req, res, n) => {
+      if (n < 3) res.writeHead(503, { "retry-after": "0" }).end();
+      else res.end("done");
+    });
+    const t = retrying(transport(url));
+    const r = await t.send(Buffer.from("payload"), 10_000);
+    t.shutdown();
+    assert.equal(r.status, "success");
+    assert.equal(received.length, 3);
+    assert.deepEqual(
+      received.map((x) => x.body.toString()),
+      ["payload", "payload", "payload"],
+    );
+  });
+
+  it("stops when the next wait would pass the export's timeout, and does not retry failures", async () => {
+    const { url, received } = await httpServer((req, res) => {
+      if (req.headers["x-mode"] === "slow") res.writeHead(503, { "retry-after": "30" }).end();
+      else res.writeHead(400).end();
+    });
+    const slow = retrying(transport(url, { "x-mode": "slow" }));
+    assert.equal((await slow.send(Buffer.from("x"), 2000)).status, "retryable");
+    const bad = retrying(transport(url, { "x-mode": "bad" }));
+    assert.equal((await bad.send(Buffer.from("x"), 2000)).status, "failure");
+    slow.shutdown();
+    bad.shutdown();
+    assert.equal(received.length, 2);
+  });
+});

@@ -267,27 +267,44 @@ describe("OtlpTraceEncoder", () => {
     }
   });
 
-  it("the protobuf trace exporter delivers every span through the batch processor; JSON uses the upstream one", async () => {
+  it("the protobuf trace exporter delivers every span through the batch processor, plain or gzipped; JSON uses the upstream one", async () => {
     const receiver = await startOtlpReceiver();
     try {
-      for (const protocol of ["http/protobuf", "http/json"]) {
+      // Plain protobuf goes through our HTTP/1.1 transport; gzip (read by otlp-exporter-base from the
+      // environment) and JSON through upstream's.
+      for (const [protocol, compression] of [
+        ["http/protobuf", undefined],
+        ["http/protobuf", "gzip"],
+        ["http/json", undefined],
+      ] as const) {
         const config = resolveConfig({
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
         });
+        if (compression) process.env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION = compression;
+        let exporter: ReturnType<typeof createTraceExporter>;
+        try {
+          exporter = createTraceExporter(config.otlp);
+        } finally {
+          delete process.env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION;
+        }
         const p = new RecordingTracerProvider({
           resource: resourceFromAttributes({ "service.name": "exporter" }),
           sampler: new AlwaysOnSampler(),
-          spanProcessors: [new BatchSpanProcessor({ exporter: createTraceExporter(config.otlp) })],
+          spanProcessors: [new BatchSpanProcessor({ exporter })],
         });
         const tracer = p.getTracer("t");
         for (let i = 0; i < 1300; i++) tracer.startSpan(`op ${i}`, { attributes: { i } }, ROOT_CONTEXT).end();
         await p.shutdown();
       }
       const names = receiver.spans().map((s) => s.name);
-      assert.equal(names.length, 2600);
+      assert.equal(names.length, 3900);
       assert.equal(new Set(names).size, 1300);
-      assert.deepEqual([...new Set(receiver.contentTypes)], ["application/x-protobuf", "application/json"]);
+      const kinds = receiver.contentTypes.map((ct, i) => `${ct} ${receiver.contentEncodings[i]}`);
+      assert.deepEqual(
+        [...new Set(kinds)],
+        ["application/x-protobuf identity", "application/x-protobuf gzip", "application/json identity"],
+      );
     } finally {
       await receiver.stop();
     }

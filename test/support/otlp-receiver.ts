@@ -161,6 +161,8 @@ export interface OtlpReceiver {
   readonly rawBodies: string[];
   /** The Content-Type of every decoded request, in arrival order. */
   readonly contentTypes: string[];
+  /** The Content-Encoding of every decoded request ("identity" when none), in arrival order. */
+  readonly contentEncodings: string[];
   spans(): ReceivedSpan[];
   /** Every data point of every export, in arrival order (cumulative sums repeat: use latest()). */
   points(): ReceivedPoint[];
@@ -280,6 +282,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const receivedLogs: ReceivedLog[] = [];
   const rawBodies: string[] = [];
   const contentTypes: string[] = [];
+  const contentEncodings: string[] = [];
   let failStatus: number | undefined;
 
   const server: Server = createServer(async (req, res) => {
@@ -316,6 +319,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
         receivedLogs.push(...(proto ? decodeLogsRequest(body) : jsonLogs(JSON.parse(text) as LogsRequest)));
       rawBodies.push(text);
       contentTypes.push(ct);
+      contentEncodings.push(req.headers["content-encoding"] ?? "identity");
       // An empty Export*ServiceResponse: zero bytes in protobuf, `{}` in JSON.
       if (proto) res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
       else res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -348,6 +352,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     port: bound,
     rawBodies,
     contentTypes,
+    contentEncodings,
     spans,
     points,
     latest,

@@ -35,7 +35,13 @@ export interface OtlpConfig {
   readonly tracesProtocol: OtlpProtocol;
   readonly metricsProtocol: OtlpProtocol;
   readonly logsProtocol: OtlpProtocol;
-  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Export headers per signal: OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_HEADERS
+   * winning for the keys both set (as the OTLP exporter specification orders them).
+   */
+  readonly tracesHeaders: Readonly<Record<string, string>>;
+  readonly metricsHeaders: Readonly<Record<string, string>>;
+  readonly logsHeaders: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
 }
 
@@ -214,6 +220,11 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
 
   const base = r.url("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318") ?? "http://localhost:4318";
   const protocol = r.oneOf("OTEL_EXPORTER_OTLP_PROTOCOL", OTLP_PROTOCOLS, "http/protobuf", GRPC_HINT);
+  const headers = r.keyValues("OTEL_EXPORTER_OTLP_HEADERS");
+  const signalHeaders = (signal: "TRACES" | "METRICS" | "LOGS") => ({
+    ...headers,
+    ...r.keyValues(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
+  });
   const otlp: OtlpConfig = {
     tracesEndpoint: signalEndpoint(r, base, "traces"),
     metricsEndpoint: signalEndpoint(r, base, "metrics"),
@@ -221,7 +232,9 @@ export function resolveConfig(env: Env = process.env, opts: ResolveOptions = {})
     tracesProtocol: signalProtocol(r, protocol, "traces"),
     metricsProtocol: signalProtocol(r, protocol, "metrics"),
     logsProtocol: signalProtocol(r, protocol, "logs"),
-    headers: r.keyValues("OTEL_EXPORTER_OTLP_HEADERS"),
+    tracesHeaders: signalHeaders("TRACES"),
+    metricsHeaders: signalHeaders("METRICS"),
+    logsHeaders: signalHeaders("LOGS"),
     timeoutMs: r.number("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000, { min: 1, integer: true }),
   };
 

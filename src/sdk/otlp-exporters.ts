@@ -20,12 +20,16 @@ type MetricProto = typeof import("@opentelemetry/exporter-metrics-otlp-proto");
 type LogHttp = typeof import("@opentelemetry/exporter-logs-otlp-http");
 type LogProto = typeof import("@opentelemetry/exporter-logs-otlp-proto");
 
-function common(otlp: OtlpConfig, url: string, timeoutMs = otlp.timeoutMs) {
-  return { url, headers: { ...otlp.headers }, timeoutMillis: timeoutMs };
+/**
+ * The options every exporter gets. Headers are passed as the user's, which otlp-exporter-base puts above what it
+ * reads from the environment itself, so they already hold the signal's own headers over the general ones.
+ */
+function common(url: string, headers: Readonly<Record<string, string>>, timeoutMs: number) {
+  return { url, headers: { ...headers }, timeoutMillis: timeoutMs };
 }
 
 export function createTraceExporter(otlp: OtlpConfig): SpanExporter {
-  const options = common(otlp, otlp.tracesEndpoint);
+  const options = common(otlp.tracesEndpoint, otlp.tracesHeaders, otlp.timeoutMs);
   if (otlp.tracesProtocol === "http/json") {
     const m = require("@opentelemetry/exporter-trace-otlp-http") as TraceHttp;
     return new m.OTLPTraceExporter(options);
@@ -96,7 +100,7 @@ export function createMetricExporter(otlp: OtlpConfig, timeoutMs: number): PushM
   // exporter-metrics-otlp-http holds the temporality enum; the protobuf exporter builds on it anyway.
   const http = require("@opentelemetry/exporter-metrics-otlp-http") as MetricHttp;
   const options = {
-    ...common(otlp, otlp.metricsEndpoint, timeoutMs),
+    ...common(otlp.metricsEndpoint, otlp.metricsHeaders, timeoutMs),
     temporalityPreference: http.AggregationTemporalityPreference.CUMULATIVE,
   };
   if (otlp.metricsProtocol === "http/json") return new http.OTLPMetricExporter(options);
@@ -105,7 +109,7 @@ export function createMetricExporter(otlp: OtlpConfig, timeoutMs: number): PushM
 }
 
 export function createLogExporter(otlp: OtlpConfig): LogRecordExporter {
-  const options = common(otlp, otlp.logsEndpoint);
+  const options = common(otlp.logsEndpoint, otlp.logsHeaders, otlp.timeoutMs);
   if (otlp.logsProtocol === "http/json") {
     const m = require("@opentelemetry/exporter-logs-otlp-http") as LogHttp;
     return new m.OTLPLogExporter(options);

@@ -39,6 +39,23 @@ const RETRYABLE_NETWORK_ERRORS = new Set([
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** Headers this transport writes itself, or must not send: it frames every request with Content-Length. */
+const FRAMING_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "te",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+  "user-agent",
+]);
+
+function timedOut(): ExportResponse {
+  return { status: "retryable", error: new Error("Request timed out") };
+}
+
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 502 || status === 503 || status === 504;
 }
@@ -91,8 +108,9 @@ function parseHead(text: string): Head | undefined {
 }
 
 /**
- * One response, fed bytes as they arrive. `done` is set once the response is complete; bytes after it are
- * left in `rest` (a server may not send any, as requests are not pipelined).
+ * One response, fed bytes as they arrive. `done` is set once the response is complete; bytes after it stay
+ * unread (`hasLeftover`): requests are not pipelined, so a server sends none, and a connection that received
+ * some is closed.
  */
 class ResponseReader {
   head: Head | undefined;
@@ -118,6 +136,11 @@ class ResponseReader {
   close(): void {
     if (this.done) return;
     if (this.head !== undefined && this.remaining === -2) this.done = true;
+  }
+
+  /** Bytes received after the complete response: the connection is out of step and must not be reused. */
+  hasLeftover(): boolean {
+    return this.pending.length > 0;
   }
 
   bodyBuffer(): Buffer {
@@ -157,17 +180,18 @@ class ResponseReader {
       // Informational responses (1xx) precede the real one.
       if (head.status < 200) return true;
       this.head = head;
-      const chunked = head.headers.get("transfer-encoding")?.toLowerCase().includes("chunked") ?? false;
+      const codings = head.headers.get("transfer-encoding");
       const length = head.headers.get("content-length");
       if (head.status === 204 || head.status === 304) this.remaining = 0;
-      else if (chunked) this.remaining = -1;
+      else if (codings !== undefined)
+        // Chunked only when it is the last coding (RFC 9112 6.3); otherwise the body runs to the close.
+        this.remaining = codings.toLowerCase().split(",").at(-1)?.trim() === "chunked" ? -1 : -2;
       else if (length !== undefined) {
-        const n = Number(length);
-        if (!Number.isInteger(n) || n < 0) {
+        if (!/^\d+$/.test(length)) {
           this.error = new Error(`OTLP export response has an invalid Content-Length: ${length}`);
           return false;
         }
-        this.remaining = n;
+        this.remaining = Number(length);
       } else this.remaining = -2;
       if (this.remaining === 0) this.done = true;
       return true;
@@ -248,6 +272,8 @@ export class PlainHttpTransport implements IExporterTransport {
   private reused = false;
   private busy = false;
   private closed = false;
+  /** An exchange is reading the socket; bytes that arrive otherwise are unexpected and close it. */
+  private exchanging = false;
 
   constructor(private readonly options: PlainHttpTransportOptions) {
     this.url = new URL(options.url);
@@ -289,6 +315,8 @@ export class PlainHttpTransport implements IExporterTransport {
   private async run(job: Job): Promise<ExportResponse> {
     const head = await this.head(job.data.length);
     if (typeof head !== "string") return head;
+    // A job whose time ran out while it waited is not sent: the server would get it and the answer be ignored.
+    if (Date.now() >= job.deadline) return timedOut();
     const first = await this.exchange(head, job);
     // A keep-alive connection the server closed while idle fails before any response byte: once, on a new one.
     if (first.stale && Date.now() < job.deadline) return (await this.exchange(head, job)).response;
@@ -296,20 +324,26 @@ export class PlainHttpTransport implements IExporterTransport {
   }
 
   private async head(length: number): Promise<string | ExportResponse> {
-    const headers = await this.options.headers();
-    let text = `POST ${this.url.pathname}${this.url.search} HTTP/1.1\r\nHost: ${this.url.host}\r\n`;
-    for (const [name, value] of Object.entries(headers)) {
-      const lower = name.toLowerCase();
-      if (lower === "content-length" || lower === "host" || lower === "connection" || lower === "user-agent")
-        continue;
-      if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(String(value)))
+    // One value per name, case-insensitively, the last one winning (as Node's setHeader does).
+    const byName = new Map<string, [string, string]>();
+    for (const [name, value] of Object.entries(await this.options.headers()))
+      byName.set(name.toLowerCase(), [name, String(value)]);
+    if (!byName.has("authorization") && (this.url.username !== "" || this.url.password !== "")) {
+      const credentials = `${decodeURIComponent(this.url.username)}:${decodeURIComponent(this.url.password)}`;
+      byName.set("authorization", ["Authorization", `Basic ${Buffer.from(credentials).toString("base64")}`]);
+    }
+    const host = byName.get("host")?.[1] ?? this.url.host;
+    let text = `POST ${this.url.pathname}${this.url.search} HTTP/1.1\r\nHost: ${host}\r\n`;
+    for (const [lower, [name, value]] of byName) {
+      if (!HEADER_NAME.test(name) || !HEADER_VALUE.test(value))
         return {
           status: "failure",
           error: new Error(
             `invalid OTLP export header ${JSON.stringify(name)}: names must be tokens and values must not contain control characters`,
           ),
         };
-      text += `${name}: ${value}\r\n`;
+      // This transport frames the request itself.
+      if (!FRAMING_HEADERS.has(lower)) text += `${name}: ${value}\r\n`;
     }
     return `${text}User-Agent: ${this.options.userAgent}\r\nContent-Length: ${length}\r\nConnection: keep-alive\r\n\r\n`;
   }
@@ -320,6 +354,7 @@ export class PlainHttpTransport implements IExporterTransport {
       port: Number(this.url.port || 80),
     });
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 1000);
     // An idle connection's close or error is noticed here, and the next request opens a new one.
     const forget = () => {
       if (this.socket === socket) this.socket = undefined;
@@ -327,6 +362,10 @@ export class PlainHttpTransport implements IExporterTransport {
     socket.on("close", forget);
     socket.on("error", forget);
     socket.on("end", () => socket.destroy());
+    // Bytes nobody asked for put the connection out of step.
+    socket.on("data", () => {
+      if (!this.exchanging || this.socket !== socket) socket.destroy();
+    });
     this.socket = socket;
     this.reused = false;
     return socket;
@@ -339,9 +378,11 @@ export class PlainHttpTransport implements IExporterTransport {
 
   /** One request and its response on the current connection (or a new one). */
   private exchange(head: string, job: Job): Promise<{ response: ExportResponse; stale: boolean }> {
+    if (this.socket !== undefined && (this.socket.destroyed || !this.socket.writable)) this.drop();
     const reused = this.socket !== undefined && this.reused;
     const socket = this.socket ?? this.open();
     socket.ref();
+    this.exchanging = true;
     const reader = new ResponseReader();
     let received = false;
     return new Promise((resolve) => {
@@ -349,6 +390,7 @@ export class PlainHttpTransport implements IExporterTransport {
       const finish = (response: ExportResponse, keep: boolean, stale = false) => {
         if (settled) return;
         settled = true;
+        this.exchanging = false;
         clearTimeout(timer);
         socket.off("data", onData);
         socket.off("error", onError);
@@ -361,7 +403,7 @@ export class PlainHttpTransport implements IExporterTransport {
       const complete = () => {
         const h = reader.head as Head;
         const body = reader.bodyBuffer();
-        const keep = h.keepAlive && reader.done;
+        const keep = h.keepAlive && reader.done && !reader.hasLeftover();
         if (h.status >= 200 && h.status <= 299) finish({ status: "success", data: body }, keep);
         else if (isRetryableStatus(h.status))
           finish(
@@ -380,21 +422,32 @@ export class PlainHttpTransport implements IExporterTransport {
         if (reader.error !== undefined) finish({ status: "failure", error: reader.error }, false);
         else if (reader.done) complete();
       };
+      /**
+       * The connection failed mid-answer. As upstream reads a response that errors: a 2xx already counts as
+       * accepted (no duplicate spans), a retryable status stays retryable, anything else fails.
+       */
+      const broken = (error: Error, stale: boolean) => {
+        const h = reader.head;
+        if (h === undefined) finish(networkFailure(error), false, stale);
+        else if (h.status >= 200 && h.status <= 299) finish({ status: "success" }, false);
+        else if (isRetryableStatus(h.status))
+          finish(
+            { status: "retryable", error, retryInMillis: retryAfterMillis(h.headers.get("retry-after")) },
+            false,
+          );
+        else finish({ status: "failure", error }, false);
+      };
       const onError = (err: Error) =>
-        finish(
-          networkFailure(err),
-          false,
+        broken(
+          err,
           reused && !received && RETRYABLE_NETWORK_ERRORS.has(String((err as NodeJS.ErrnoException).code)),
         );
       const onClose = () => {
         reader.close();
         if (reader.done) complete();
-        else finish({ status: "retryable", error: hangUp() }, false, reused && !received);
+        else broken(hangUp(), reused && !received);
       };
-      const timer = setTimeout(
-        () => finish({ status: "retryable", error: new Error("Request timed out") }, false),
-        Math.max(0, job.deadline - Date.now()),
-      );
+      const timer = setTimeout(() => finish(timedOut(), false), Math.max(0, job.deadline - Date.now()));
       socket.on("data", onData);
       socket.on("error", onError);
       socket.on("close", onClose);
@@ -440,7 +493,8 @@ export function retrying(transport: IExporterTransport): IExporterTransport {
           return result;
         }
         await new Promise((r) => setTimeout(r, Math.max(0, retryIn)));
-        result = await transport.send(data, deadline - Date.now());
+        // Upstream's arithmetic: the time that remained before the wait.
+        result = await transport.send(data, remaining);
       }
       if (result.status === "retryable")
         diag.info(`Export failed after maximum retry attempts (${MAX_ATTEMPTS}).`);

@@ -45,9 +45,11 @@ async function httpServer(
 /** A TCP server that reads one request (head and Content-Length body) per exchange and answers with `reply`. */
 async function tcpServer(
   reply: (socket: Socket, n: number) => void,
-): Promise<{ url: string; requests: () => number }> {
+): Promise<{ url: string; requests: () => number; connections: () => number }> {
   let n = 0;
+  let connections = 0;
   const server = createTcpServer((socket) => {
+    connections++;
     let buf = Buffer.alloc(0);
     socket.on("data", (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -67,7 +69,7 @@ async function tcpServer(
   await once(server, "listening");
   servers.push(server);
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/v1/traces`, requests: () => n };
+  return { url: `http://127.0.0.1:${port}/v1/traces`, requests: () => n, connections: () => connections };
 }
 
 function transport(url: string, headers: Record<string, string> = {}): PlainHttpTransport {
@@ -229,6 +231,99 @@ describe("PlainHttpTransport", () => {
     assert.equal(r.status, "failure");
     assert.match(String((r as { error: Error }).error), /invalid OTLP export header/);
     assert.equal(received.length, 0);
+  });
+});
+
+describe("PlainHttpTransport, as Node's client would send and read", () => {
+  it("sends one value per header name (the last), credentials from the URL, the user's Host, and no framing headers of the user's", async () => {
+    const { url, received } = await httpServer((_req, res) => res.end());
+    const withCredentials = url.replace("http://", "http://user%40corp:p%3Ass@");
+    const t = new PlainHttpTransport({
+      url: withCredentials,
+      headers: () => ({
+        "x-tenant": "general",
+        "X-Tenant": "traces",
+        host: "collector.internal",
+        "transfer-encoding": "chunked",
+        expect: "100-continue",
+      }),
+      userAgent: "ua",
+    });
+    const r = await t.send(Buffer.from("body"), 5000);
+    t.shutdown();
+    assert.equal(r.status, "success");
+    const h = received[0]?.headers ?? {};
+    assert.equal(h["x-tenant"], "traces");
+    assert.equal(h.host, "collector.internal");
+    assert.equal(h.authorization, `Basic ${Buffer.from("user@corp:p:ss").toString("base64")}`);
+    assert.equal(h["transfer-encoding"], undefined);
+    assert.equal(h.expect, undefined);
+    assert.equal(received[0]?.body.toString(), "body");
+  });
+
+  it("a request whose time ran out while it waited is not sent", async () => {
+    let release: (() => void) | undefined;
+    const server = await tcpServer((s) => {
+      release = () => s.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    });
+    const t = transport(server.url);
+    const first = t.send(Buffer.from("first"), 5000);
+    const second = t.send(Buffer.from("second"), 50);
+    await new Promise((r) => setTimeout(r, 150));
+    release?.();
+    assert.equal((await first).status, "success");
+    const r = await second;
+    t.shutdown();
+    assert.equal(r.status, "retryable");
+    assert.match(String((r as { error?: Error }).error), /timed out/);
+    assert.equal(server.requests(), 1);
+  });
+
+  it("an answer cut off after its status line: 2xx counts as accepted, 503 stays retryable, others fail", async () => {
+    const statuses = ["200 OK", "503 Service Unavailable", "400 Bad Request"];
+    const server = await tcpServer((s, n) => {
+      s.write(`HTTP/1.1 ${statuses[n - 1]}\r\nContent-Length: 10\r\nRetry-After: 3\r\n\r\nab`);
+      setTimeout(() => s.destroy(), 5);
+    });
+    const results = [];
+    for (let i = 0; i < statuses.length; i++) {
+      const t = transport(server.url);
+      results.push(await t.send(Buffer.from("x"), 5000));
+      t.shutdown();
+    }
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["success", "retryable", "failure"],
+    );
+    assert.equal((results[1] as { retryInMillis?: number }).retryInMillis, 3000);
+  });
+
+  it("closes a connection that received bytes after an answer, and reads Content-Length and codings strictly", async () => {
+    const answers = [
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nJUNK",
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nConnection: close\r\n\r\nraw",
+    ];
+    const server = await tcpServer((s, n) => {
+      const a = answers[n - 1] as string;
+      if (a.includes("Connection: close")) s.end(a);
+      else s.write(a);
+    });
+    const t = transport(server.url);
+    const results = [];
+    const connections = [];
+    for (let i = 0; i < answers.length; i++) {
+      results.push(await t.send(Buffer.from("x"), 5000));
+      connections.push(server.connections());
+    }
+    t.shutdown();
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["success", "success", "failure", "success"],
+    );
+    assert.equal(Buffer.from((results[3] as { data?: Uint8Array }).data ?? []).toString(), "raw");
+    assert.deepEqual(connections.slice(0, 2), [1, 2], "the connection that got JUNK was not reused");
   });
 });
 

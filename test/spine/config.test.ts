@@ -17,6 +17,21 @@ describe("resolveConfig", () => {
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.tracing));
   });
 
+  it("gives each signal the general export headers with its own winning per key", () => {
+    const c = resolveConfig({
+      OTEL_EXPORTER_OTLP_HEADERS: "x-tenant=general,x-env=prod",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-tenant=traces",
+      OTEL_EXPORTER_OTLP_LOGS_HEADERS: "x-logs=1",
+    });
+    assert.deepEqual(c.otlp.tracesHeaders, { "x-tenant": "traces", "x-env": "prod" });
+    assert.deepEqual(c.otlp.metricsHeaders, { "x-tenant": "general", "x-env": "prod" });
+    assert.deepEqual(c.otlp.logsHeaders, { "x-tenant": "general", "x-env": "prod", "x-logs": "1" });
+    assert.throws(
+      () => resolveConfig({ OTEL_EXPORTER_OTLP_METRICS_HEADERS: "novalue" }),
+      /OTEL_EXPORTER_OTLP_METRICS_HEADERS/,
+    );
+  });
+
   it("distinguishes unset, false and garbage", () => {
     assert.equal(resolveConfig({ ENABLE_METRICS: "" }).metrics.enabled, true);
     assert.equal(resolveConfig({ ENABLE_METRICS: "false" }).metrics.enabled, false);

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { Agent, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
@@ -90,17 +91,18 @@ export const HAVE_TASKSET: boolean = (() => {
 })();
 
 /**
- * Starts `node <nodeArgs>` (pinned to CPU 0 when possible) from the repository root and waits for its
- * `listening <port>` line.
+ * Starts `node <nodeArgs>` (pinned to `cpu`, the server's CPU 0 unless told, when possible) from `cwd` and waits
+ * for its `listening <port>` line.
  */
 export async function startPinnedNode(
   nodeArgs: readonly string[],
   env: Record<string, string>,
   cwd: string,
   stderr: "inherit" | "ignore" = "ignore",
+  cpu: 0 | 1 = 0,
 ): Promise<{ proc: ChildProcess; port: number }> {
   const cmd = HAVE_TASKSET ? "taskset" : process.execPath;
-  const cmdArgs = HAVE_TASKSET ? ["-c", "0", process.execPath, ...nodeArgs] : [...nodeArgs];
+  const cmdArgs = HAVE_TASKSET ? ["-c", String(cpu), process.execPath, ...nodeArgs] : [...nodeArgs];
   const proc = spawn(cmd, cmdArgs, {
     cwd,
     env: { PATH: process.env.PATH, PORT: "0", ...env },
@@ -116,6 +118,19 @@ export async function startPinnedNode(
     proc.once("exit", (c) => reject(new Error(`server exited ${c}`)));
   });
   return { proc, port };
+}
+
+/**
+ * CPU seconds (user + system, or system alone) a process has used, from /proc: unlike throughput on a shared
+ * machine, CPU per request does not depend on how much of the core the neighbours left.
+ */
+export function cpuSeconds(pid: number | undefined = process.pid, which: "all" | "system" = "all"): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const system = Number(fields[12]);
+  // utime, stime in clock ticks (USER_HZ = 100)
+  return (which === "system" ? system : Number(fields[11]) + system) / 100;
 }
 
 /** The number of spans in an OTLP trace export body (protobuf or JSON). */

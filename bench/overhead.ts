@@ -9,11 +9,18 @@
  */
 import { type ChildProcess, execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { envFlag, hasFlag, numberFlag, stringFlag } from "./args";
-import { HAVE_TASKSET, type LoadResult, median, runLoad, startOtlpSink, startPinnedNode } from "./load";
+import {
+  cpuSeconds,
+  HAVE_TASKSET,
+  type LoadResult,
+  median,
+  runLoad,
+  startOtlpSink,
+  startPinnedNode,
+} from "./load";
 
 const execFileAsync = promisify(execFile);
 
@@ -106,19 +113,6 @@ async function startServer(
     }
   }
   return { proc, port, startMs: performance.now() - t0 };
-}
-
-/**
- * CPU seconds (user + system) the process has used, from /proc: unlike throughput on a shared machine, the
- * server's CPU per request does not depend on how much of the core the neighbours left it.
- */
-function cpuSeconds(pid: number | undefined, which: "all" | "system" = "all"): number {
-  if (pid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const system = Number(fields[12]);
-  // utime, stime in clock ticks (USER_HZ = 100)
-  return (which === "system" ? system : Number(fields[11]) + system) / 100;
 }
 
 async function stop(proc: ChildProcess): Promise<void> {

@@ -8,14 +8,12 @@
  *    in another process (on CPU 1 when taskset is present). CPU us per batch, this process only.
  * `--root DIR` runs another built checkout's dist/ (for before/after in one sitting). Medians of the rounds.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type { SpanOptions, TextMapGetter } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { numberFlag, stringFlag } from "./args";
-import { HAVE_TASKSET, median } from "./load";
+import { cpuSeconds, median, startPinnedNode } from "./load";
 
 const ROUNDS = numberFlag("rounds", 5);
 const N = numberFlag("n", 200_000);
@@ -73,13 +71,6 @@ function serverSpanOptions(): SpanOptions {
       "http.route": "/hello/:name",
     },
   };
-}
-
-/** CPU seconds of this process so far (user + system), from /proc. */
-function cpuSeconds(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -140,16 +131,10 @@ async function spanPath(): Promise<number[]> {
   return out;
 }
 
-/** An OTLP/HTTP sink in its own process that answers 200 to every request. */
+/** An OTLP/HTTP sink in its own process, on the other CPU, that answers 200 to every request. */
 async function startSink(): Promise<{ proc: ChildProcess; url: string }> {
   const code = `require("node:http").createServer((q, s) => { q.resume(); q.on("end", () => { s.writeHead(200, { "content-type": "application/x-protobuf" }); s.end(); }); }).listen(0, "127.0.0.1", function () { process.stdout.write("listening " + this.address().port + "\\n"); });`;
-  const args = ["-e", code];
-  const proc = HAVE_TASKSET
-    ? spawn("taskset", ["-c", "1", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] })
-    : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const [chunk] = (await once(proc.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-  const port = /listening (\d+)/.exec(chunk.toString())?.[1];
-  if (port === undefined) throw new Error(`the sink did not start: ${chunk.toString()}`);
+  const { proc, port } = await startPinnedNode(["-e", code], {}, ROOT, "inherit", 1);
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 

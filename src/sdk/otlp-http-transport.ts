@@ -69,6 +69,28 @@ function retryAfterMillis(value: string | undefined): number | undefined {
   return Number.isNaN(delay) ? 0 : Math.max(delay, 0);
 }
 
+/**
+ * The delegate's answer for a response, as otlp-exporter-base's transport gives it: 2xx success with the body,
+ * 429/502/503/504 retryable with Retry-After, anything else a failure with the status and body. For a
+ * response cut off by `error` after its head, as upstream reads a response that errors: a 2xx already counts
+ * as accepted (no duplicate spans), a retryable status stays retryable with the error, anything else fails
+ * with it.
+ */
+function answer(head: Head, body: Buffer | undefined, error?: Error): ExportResponse {
+  if (head.status >= 200 && head.status <= 299)
+    return body === undefined ? { status: "success" } : { status: "success", data: body };
+  if (isRetryableStatus(head.status)) {
+    const retryInMillis = retryAfterMillis(head.headers.get("retry-after"));
+    return error === undefined
+      ? { status: "retryable", retryInMillis }
+      : { status: "retryable", error, retryInMillis };
+  }
+  return {
+    status: "failure",
+    error: error ?? new OTLPExporterError(head.reason, head.status, body?.toString()),
+  };
+}
+
 function networkFailure(error: Error): ExportResponse {
   const code = (error as NodeJS.ErrnoException).code;
   return typeof code === "string" && RETRYABLE_NETWORK_ERRORS.has(code)
@@ -122,7 +144,10 @@ class ResponseReader {
   private bodyBytes = 0;
   /** Bytes of body still expected (Content-Length), or -1 when chunked, or -2 when read until close. */
   private remaining = 0;
-  /** Chunked: bytes left in the current chunk, or -1 while reading a chunk-size line, -2 while reading trailers. */
+  /**
+   * Chunked: bytes left in the current chunk's data, 0 while reading the CRLF after it, -1 while reading a
+   * chunk-size line, -2 while reading trailers.
+   */
   private chunkLeft = -1;
 
   feed(data: Buffer): void {
@@ -402,19 +427,7 @@ export class PlainHttpTransport implements IExporterTransport {
       };
       const complete = () => {
         const h = reader.head as Head;
-        const body = reader.bodyBuffer();
-        const keep = h.keepAlive && reader.done && !reader.hasLeftover();
-        if (h.status >= 200 && h.status <= 299) finish({ status: "success", data: body }, keep);
-        else if (isRetryableStatus(h.status))
-          finish(
-            { status: "retryable", retryInMillis: retryAfterMillis(h.headers.get("retry-after")) },
-            keep,
-          );
-        else
-          finish(
-            { status: "failure", error: new OTLPExporterError(h.reason, h.status, body.toString()) },
-            keep,
-          );
+        finish(answer(h, reader.bodyBuffer()), h.keepAlive && reader.done && !reader.hasLeftover());
       };
       const onData = (chunk: Buffer) => {
         received = true;
@@ -422,20 +435,11 @@ export class PlainHttpTransport implements IExporterTransport {
         if (reader.error !== undefined) finish({ status: "failure", error: reader.error }, false);
         else if (reader.done) complete();
       };
-      /**
-       * The connection failed mid-answer. As upstream reads a response that errors: a 2xx already counts as
-       * accepted (no duplicate spans), a retryable status stays retryable, anything else fails.
-       */
+      /** The connection failed: before an answer, a network failure; mid-answer, the answer's status decides. */
       const broken = (error: Error, stale: boolean) => {
         const h = reader.head;
         if (h === undefined) finish(networkFailure(error), false, stale);
-        else if (h.status >= 200 && h.status <= 299) finish({ status: "success" }, false);
-        else if (isRetryableStatus(h.status))
-          finish(
-            { status: "retryable", error, retryInMillis: retryAfterMillis(h.headers.get("retry-after")) },
-            false,
-          );
-        else finish({ status: "failure", error }, false);
+        else finish(answer(h, undefined, error), false);
       };
       const onError = (err: Error) =>
         broken(

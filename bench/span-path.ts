@@ -2,8 +2,10 @@
  * The server span's own cost, in isolation: no HTTP server, no load generator.
  *   node build/bench/span-path.js [--rounds 5] [--n 200000] [--batches 400] [--root DIR]
  * 1. Span path: what the Hono middleware does for one request's span (W3C extract, start with the middleware's
- *    attributes, context switch, status, end), through the preload's tracer, the redacting processor and
- *    sdk-trace's batch processor, with an exporter that encodes each batch and drops the bytes. CPU ns per span.
+ *    attributes, context switch, status, end), through the preload's tracer, the redacting processor and the
+ *    batch processor the preload uses for OTLP/protobuf (EncodingBatchSpanProcessor: each span encoded as it
+ *    ends; checkouts before it: sdk-trace's, with an exporter that encodes each batch), the request's bytes
+ *    dropped. CPU ns per span.
  * 2. Export: one 512-span batch encoded, then encoded and sent by the preload's OTLP/protobuf exporter to a sink
  *    in another process (on CPU 1 when taskset is present). CPU us per batch, this process only.
  * `--root DIR` runs another built checkout's dist/ (for before/after in one sitting). Medians of the rounds.
@@ -51,6 +53,15 @@ try {
 } catch {
   childContext = undefined;
 }
+/** Checkouts before encoding at span end have no encoding processor. */
+let encodingProcessor: typeof import("../src/sdk/encoding-span-processor") | undefined;
+try {
+  encodingProcessor = load<typeof import("../src/sdk/encoding-span-processor")>(
+    "dist/sdk/encoding-span-processor.js",
+  );
+} catch {
+  encodingProcessor = undefined;
+}
 const startSpanAdopting = tracerModule.startSpanAdopting as typeof tracerModule.startSpanAdopting | undefined;
 
 const resource = resourceFromAttributes({
@@ -90,7 +101,16 @@ async function spanPath(): Promise<number[]> {
     shutdown: async () => {},
     forceFlush: async () => {},
   };
-  const batch = new sdk.BatchSpanProcessor({ exporter, maxQueueSize: 8192, maxExportBatchSize: 512 });
+  const queue = { maxQueueSize: 8192, maxExportBatchSize: 512 };
+  const batch = encodingProcessor
+    ? new encodingProcessor.EncodingBatchSpanProcessor({
+        exporter: {
+          exportEncoded: (_batch, done) => done({ code: 0 }),
+          shutdown: async () => {},
+        },
+        ...queue,
+      })
+    : new sdk.BatchSpanProcessor({ exporter, ...queue });
   const provider = new tracerModule.RecordingTracerProvider({
     resource,
     sampler: new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() }),

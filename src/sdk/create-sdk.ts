@@ -32,9 +32,15 @@ import type { ObservabilityConfig } from "../config/config";
 import type { HttpServerMetrics } from "../instrument/http-metrics";
 import { RedactingLogRecordProcessor } from "../redaction/log-processor";
 import { RedactingSpanProcessor } from "../redaction/span-processor";
+import { EncodingBatchSpanProcessor } from "./encoding-span-processor";
 import { HotPathMetrics } from "./hot-path-metrics";
 import { createInstrumentations } from "./instrumentations";
-import { createLogExporter, createMetricExporter, createTraceExporter } from "./otlp-exporters";
+import {
+  createLogExporter,
+  createMetricExporter,
+  createTraceExporter,
+  isProtobufSpanExporter,
+} from "./otlp-exporters";
 import { registerProcessMetrics } from "./process-metrics";
 import { createResource } from "./resource";
 import { createSampler } from "./sampler";
@@ -107,20 +113,29 @@ function createMetricReader(
   };
 }
 
+/**
+ * The batching processor in front of the trace exporter (OTEL_BSP_*): spans encoded as they end for
+ * OTLP/protobuf (EncodingBatchSpanProcessor), sdk-trace's BatchSpanProcessor for OTLP/JSON.
+ */
+export function createExportingSpanProcessor(config: ObservabilityConfig): SpanProcessor {
+  const exporter = createTraceExporter(config.otlp);
+  const batch = {
+    scheduledDelayMillis: config.tracing.batch.scheduleDelayMs,
+    maxQueueSize: config.tracing.batch.maxQueueSize,
+    maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
+    exportTimeoutMillis: config.tracing.batch.exportTimeoutMs,
+  };
+  return isProtobufSpanExporter(exporter)
+    ? new EncodingBatchSpanProcessor({ exporter, ...batch })
+    : new BatchSpanProcessor({ exporter, ...batch });
+}
+
 export function createSdk(config: ObservabilityConfig, options: SdkOptions = {}): Sdk {
   const resource = options.resource ?? createResource(config);
 
   let tracerProvider: RecordingTracerProvider | undefined;
   if (config.tracing.enabled || options.exportSpanProcessor) {
-    const exporting =
-      options.exportSpanProcessor ??
-      new BatchSpanProcessor({
-        exporter: createTraceExporter(config.otlp),
-        scheduledDelayMillis: config.tracing.batch.scheduleDelayMs,
-        maxQueueSize: config.tracing.batch.maxQueueSize,
-        maxExportBatchSize: config.tracing.batch.maxExportBatchSize,
-        exportTimeoutMillis: config.tracing.batch.exportTimeoutMs,
-      });
+    const exporting = options.exportSpanProcessor ?? createExportingSpanProcessor(config);
     tracerProvider = new RecordingTracerProvider({
       resource,
       sampler: options.sampler ?? createSampler(config.tracing.sampler, config.tracing.samplerArg),

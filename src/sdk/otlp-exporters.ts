@@ -5,11 +5,14 @@
  */
 
 import path from "node:path";
+import type { ExportResult } from "@opentelemetry/core";
+import type { IOtlpExportDelegate } from "@opentelemetry/otlp-exporter-base";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
 import type { OtlpConfig } from "../config/config";
-import { encodeTraceRequest } from "./otlp-trace-encoder";
+import type { EncodedSpanExporter } from "./encoding-span-processor";
+import { type EncodedSpans, encodeTraceRequest } from "./otlp-trace-encoder";
 
 type TraceHttp = typeof import("@opentelemetry/exporter-trace-otlp-http");
 type ExporterBase = typeof import("@opentelemetry/otlp-exporter-base");
@@ -37,14 +40,22 @@ export function createTraceExporter(otlp: OtlpConfig): SpanExporter {
   return createProtobufTraceExporter(options);
 }
 
+/** The OTLP/protobuf span exporter: spans or an already encoded batch (EncodingBatchSpanProcessor) go out alike. */
+export interface ProtobufSpanExporter extends SpanExporter, EncodedSpanExporter {}
+
+export function isProtobufSpanExporter(exporter: SpanExporter): exporter is ProtobufSpanExporter {
+  return typeof (exporter as Partial<ProtobufSpanExporter>).exportEncoded === "function";
+}
+
 /**
  * exporter-trace-otlp-proto's `OTLPTraceExporter` with its request written by our encoder
- * (`encodeTraceRequest`): the same export delegate (endpoint and header variables, timeout, concurrency limit,
- * partial-success handling, self-metrics) and the same bytes on the wire. To a plain-HTTP endpoint without
- * compression (the Collector beside the app) the request goes through our lean HTTP/1.1 transport with
- * upstream's retry policy (src/sdk/otlp-http-transport.ts); HTTPS and gzip keep upstream's transport.
+ * (`encodeTraceRequest`, or the batch the processor encoded as the spans ended): the same export delegate
+ * (endpoint and header variables, timeout, concurrency limit, partial-success handling, self-metrics) and the
+ * same bytes on the wire. To a plain-HTTP endpoint without compression (the Collector beside the app) the
+ * request goes through our lean HTTP/1.1 transport with upstream's retry policy
+ * (src/sdk/otlp-http-transport.ts); HTTPS and gzip keep upstream's transport.
  */
-function createProtobufTraceExporter(options: ReturnType<typeof common>): SpanExporter {
+function createProtobufTraceExporter(options: ReturnType<typeof common>): ProtobufSpanExporter {
   const base = require("@opentelemetry/otlp-exporter-base") as ExporterBase;
   const http = require("@opentelemetry/otlp-exporter-base/node-http") as ExporterNodeHttp;
   const transformer = require("@opentelemetry/otlp-transformer") as Transformer;
@@ -52,9 +63,12 @@ function createProtobufTraceExporter(options: ReturnType<typeof common>): SpanEx
     "Content-Type": "application/x-protobuf",
   });
   const serializer = {
-    serializeRequest: (spans: ReadableSpan[]) => encodeTraceRequest(spans),
+    serializeRequest: (batch: EncodedSpans) => batch.bytes,
     deserializeResponse: (data: Uint8Array) => transformer.ProtobufTraceSerializer.deserializeResponse(data),
   };
+  /** Self-metrics count spans, as TraceExporterMetricsHelper does for a list of them. */
+  const metricsHelper = { name: "span" as const, countItems: (batch: EncodedSpans) => batch.count };
+  let delegate: IOtlpExportDelegate<EncodedSpans>;
   if (new URL(resolved.url).protocol === "http:" && resolved.compression === "none") {
     const { PlainHttpTransport, retrying } =
       require("./otlp-http-transport") as typeof import("./otlp-http-transport");
@@ -66,22 +80,30 @@ function createProtobufTraceExporter(options: ReturnType<typeof common>): SpanEx
     });
     const metrics = http.createOtlpHttpExporterMetrics(
       "otlp_http_span_exporter",
-      transformer.TraceExporterMetricsHelper,
+      metricsHelper,
       resolved.url,
       undefined,
     );
-    return new base.OTLPExporterBase(
-      base.createOtlpNetworkExportDelegate(resolved, serializer, metrics, retrying(transport)),
+    delegate = base.createOtlpNetworkExportDelegate(resolved, serializer, metrics, retrying(transport));
+  } else
+    delegate = http.createOtlpHttpExportDelegate(
+      resolved,
+      serializer,
+      "otlp_http_span_exporter",
+      metricsHelper,
+      undefined,
     );
-  }
-  const delegate = http.createOtlpHttpExportDelegate(
-    resolved,
-    serializer,
-    "otlp_http_span_exporter",
-    transformer.TraceExporterMetricsHelper,
-    undefined,
-  );
-  return new base.OTLPExporterBase(delegate);
+  const exporter = new base.OTLPExporterBase<EncodedSpans>(delegate);
+  return {
+    export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+      exporter.export({ bytes: encodeTraceRequest(spans), count: spans.length }, resultCallback);
+    },
+    exportEncoded(batch: EncodedSpans, resultCallback: (result: ExportResult) => void): void {
+      exporter.export(batch, resultCallback);
+    },
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+  };
 }
 
 /** otlp-exporter-base's version, for the User-Agent its own transport sends (its package.json is not exported). */

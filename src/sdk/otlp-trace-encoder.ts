@@ -3,10 +3,10 @@
  * `ProtobufTraceSerializer.serializeRequest` writes for the same spans (test/pipeline/otlp-trace-encoder.test.ts
  * compares the bytes), in one pass instead of its two (a size estimate, then the write), without a Uint8Array per
  * id or a TextEncoder call per string: ASCII text is copied byte by byte, ids are decoded from hex in place, and a
- * nested message's length is reserved before it and moved only when it needs more room than reserved. The
- * spans are grouped by resource and scope first, so that the whole request is written once, into one buffer
- * sized from the last request's bytes per span. Measured: 2.3 -> 1.0 us per server span, then 0.8 with the
- * single buffer (bench/results/overhead.md).
+ * nested message's length is reserved before it and moved only when it needs more room than reserved. Spans are
+ * written one at a time into a buffer per resource and scope (`SpanBatchWriter`, which the batching processor
+ * feeds as spans end), and the request is written around those buffers at the end. Measured: 2.3 -> 1.0 us per
+ * server span, then 0.8 with a single buffer (bench/results/overhead.md).
  */
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext } from "@opentelemetry/api";
 import type { InstrumentationScope } from "@opentelemetry/core";
@@ -401,77 +401,152 @@ function writeResource(w: Writer, resource: Resource): void {
 const SPAN_LENGTH_RESERVE = 2;
 /** A batch's resource and scope messages run to hundreds of KiB: three bytes, up to 2 MiB. */
 const GROUP_LENGTH_RESERVE = 3;
+/** A scope's first buffer; it doubles as needed, and is kept for the next batch. */
+const SEGMENT_CAPACITY = 64 * 1024;
 
-/**
- * Bytes per span of the last request, to size the next one's buffer so that it seldom grows (each growth
- * copies what is written so far); the first request assumes 256 (a hello-route server span is about 225).
- */
-let bytesPerSpan = 256;
-/** The first buffer is at most 4 MiB whatever the last request's spans were; it grows beyond as needed. */
-const MAX_FIRST_BUFFER = 4 * 1024 * 1024;
+/** Scope buffers between batches: a batch's buffers are reused by the next one instead of reallocated. */
+export class SegmentPool {
+  private readonly spare: Writer[] = [];
 
-/**
- * The spans by resource, then by instrumentation scope (both by identity, in first-seen order, as the
- * transformer groups them). A batch from one resource and scope, the common case, is returned as it is.
- */
-function groupSpans(
-  spans: readonly ReadableSpan[],
-): Map<Resource, Map<InstrumentationScope, readonly ReadableSpan[]>> {
-  const first = spans[0];
-  if (
-    first !== undefined &&
-    spans.every((s) => s.resource === first.resource && s.instrumentationScope === first.instrumentationScope)
-  )
-    return new Map([[first.resource, new Map([[first.instrumentationScope, spans]])]]);
-  const groups = new Map<Resource, Map<InstrumentationScope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = groups.get(span.resource);
-    if (byScope === undefined) {
-      byScope = new Map();
-      groups.set(span.resource, byScope);
-    }
-    let list = byScope.get(span.instrumentationScope);
-    if (list === undefined) {
-      list = [];
-      byScope.set(span.instrumentationScope, list);
-    }
-    list.push(span);
+  constructor(private readonly limit = 16) {}
+
+  get(): Writer {
+    const writer = this.spare.pop() ?? new Writer(SEGMENT_CAPACITY);
+    writer.pos = 0;
+    return writer;
   }
-  return groups;
+
+  put(writer: Writer): void {
+    if (this.spare.length < this.limit) this.spare.push(writer);
+  }
+}
+
+/** The encoded spans of one instrumentation scope: a run of ScopeSpans field 2 (`spans`) entries. */
+interface Segment {
+  readonly scope: InstrumentationScope;
+  readonly writer: Writer;
+}
+
+/** The scopes of one resource, in first-seen order. */
+interface ResourceGroup {
+  readonly resource: Resource;
+  readonly segments: Map<InstrumentationScope, Segment>;
+}
+
+/** What a batch became: the request's bytes and what it holds. */
+export interface EncodedSpans {
+  readonly bytes: Uint8Array;
+  /** The number of spans in the request. */
+  readonly count: number;
 }
 
 /**
- * The request for a list of spans, as `ProtobufTraceSerializer.serializeRequest` writes it: the spans are
- * grouped first, then every message is written once, into one buffer, with lengths reserved and filled in.
+ * A batch of spans encoded as they arrive: each span becomes its protobuf bytes at `add` (when it ends, while its
+ * objects are still in the cache), under its resource and scope; `take` writes the ExportTraceServiceRequest
+ * around them, byte for byte what `ProtobufTraceSerializer.serializeRequest` writes for the same spans in the
+ * same order (grouped by resource, then scope, both by identity in first-seen order). A span is not kept:
+ * a queue of encoded bytes holds no objects for the garbage collector to copy. Buffers are reused.
  */
-export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = new Writer(Math.min(MAX_FIRST_BUFFER, Math.ceil(spans.length * bytesPerSpan * 1.1)) + 1024);
-  for (const [resource, byScope] of groupSpans(spans)) {
-    w.tag(1, WIRE_LEN);
-    const rs = w.begin(GROUP_LENGTH_RESERVE);
-    writeMessage(w, 1, resource, writeResource);
-    for (const [scope, list] of byScope) {
-      w.tag(2, WIRE_LEN);
-      const ss = w.begin(GROUP_LENGTH_RESERVE);
-      writeMessage(w, 1, scope, writeScope);
-      for (const span of list) {
-        w.tag(2, WIRE_LEN);
-        const m = w.begin(SPAN_LENGTH_RESERVE);
-        writeSpan(w, span);
-        w.end(m, SPAN_LENGTH_RESERVE);
-      }
-      if (scope.schemaUrl) {
-        w.tag(3, WIRE_LEN);
-        w.string(scope.schemaUrl);
-      }
-      w.end(ss, GROUP_LENGTH_RESERVE);
-    }
-    if (resource.schemaUrl) {
-      w.tag(3, WIRE_LEN);
-      w.string(resource.schemaUrl);
-    }
-    w.end(rs, GROUP_LENGTH_RESERVE);
+export class SpanBatchWriter {
+  private groups = new Map<Resource, ResourceGroup>();
+  private lastResource: Resource | undefined;
+  private lastScope: InstrumentationScope | undefined;
+  private lastWriter: Writer | undefined;
+  private spanCount = 0;
+
+  constructor(private readonly pool = new SegmentPool(0)) {}
+
+  /** The number of spans added since the last `take`. */
+  get count(): number {
+    return this.spanCount;
   }
-  if (spans.length > 0) bytesPerSpan = Math.max(64, Math.min(64 * 1024, w.pos / spans.length));
-  return w.buf.subarray(0, w.pos);
+
+  /** The resources of the spans added since the last `take` (their attributes are written by `take`). */
+  resources(): IterableIterator<Resource> {
+    return this.groups.keys();
+  }
+
+  add(span: ReadableSpan): void {
+    let w = this.lastWriter;
+    if (
+      w === undefined ||
+      span.resource !== this.lastResource ||
+      span.instrumentationScope !== this.lastScope
+    )
+      w = this.segmentFor(span.resource, span.instrumentationScope);
+    const before = w.pos;
+    try {
+      w.tag(2, WIRE_LEN);
+      const m = w.begin(SPAN_LENGTH_RESERVE);
+      writeSpan(w, span);
+      w.end(m, SPAN_LENGTH_RESERVE);
+    } catch (error) {
+      w.pos = before;
+      throw error;
+    }
+    this.spanCount++;
+  }
+
+  private segmentFor(resource: Resource, scope: InstrumentationScope): Writer {
+    let group = this.groups.get(resource);
+    if (group === undefined) {
+      group = { resource, segments: new Map() };
+      this.groups.set(resource, group);
+    }
+    let segment = group.segments.get(scope);
+    if (segment === undefined) {
+      segment = { scope, writer: this.pool.get() };
+      group.segments.set(scope, segment);
+    }
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastWriter = segment.writer;
+    return segment.writer;
+  }
+
+  /** The request for every span added since the last `take`, which starts the next batch. */
+  take(): EncodedSpans {
+    let size = 1024;
+    for (const group of this.groups.values())
+      for (const segment of group.segments.values()) size += segment.writer.pos + 64;
+    const w = new Writer(size);
+    for (const { resource, segments } of this.groups.values()) {
+      w.tag(1, WIRE_LEN);
+      const rs = w.begin(GROUP_LENGTH_RESERVE);
+      writeMessage(w, 1, resource, writeResource);
+      for (const { scope, writer } of segments.values()) {
+        w.tag(2, WIRE_LEN);
+        const ss = w.begin(GROUP_LENGTH_RESERVE);
+        writeMessage(w, 1, scope, writeScope);
+        w.ensure(writer.pos);
+        writer.buf.copy(w.buf, w.pos, 0, writer.pos);
+        w.pos += writer.pos;
+        if (scope.schemaUrl) {
+          w.tag(3, WIRE_LEN);
+          w.string(scope.schemaUrl);
+        }
+        w.end(ss, GROUP_LENGTH_RESERVE);
+        this.pool.put(writer);
+      }
+      if (resource.schemaUrl) {
+        w.tag(3, WIRE_LEN);
+        w.string(resource.schemaUrl);
+      }
+      w.end(rs, GROUP_LENGTH_RESERVE);
+    }
+    const taken = { bytes: w.buf.subarray(0, w.pos), count: this.spanCount };
+    this.groups = new Map();
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastWriter = undefined;
+    this.spanCount = 0;
+    return taken;
+  }
+}
+
+/** The request for a list of spans, as `ProtobufTraceSerializer.serializeRequest` writes it. */
+export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
+  const batch = new SpanBatchWriter();
+  for (const span of spans) batch.add(span);
+  return batch.take().bytes;
 }

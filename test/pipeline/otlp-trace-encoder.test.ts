@@ -25,7 +25,8 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { resolveConfig } from "../../src/config/config";
-import { createTraceExporter } from "../../src/sdk/otlp-exporters";
+import { createExportingSpanProcessor } from "../../src/sdk/create-sdk";
+import { EncodingBatchSpanProcessor } from "../../src/sdk/encoding-span-processor";
 import { encodeTraceRequest } from "../../src/sdk/otlp-trace-encoder";
 import { RecordingTracerProvider } from "../../src/sdk/tracer";
 import { decodeTraceRequest } from "../support/otlp-protobuf";
@@ -267,31 +268,32 @@ describe("OtlpTraceEncoder", () => {
     }
   });
 
-  it("the protobuf trace exporter delivers every span through the batch processor, plain or gzipped; JSON uses the upstream one", async () => {
+  it("the protobuf trace exporter delivers every span through the SDK's batch processor, plain or gzipped; JSON uses the upstream ones", async () => {
     const receiver = await startOtlpReceiver();
     try {
       // Plain protobuf goes through our HTTP/1.1 transport; gzip (read by otlp-exporter-base from the
-      // environment) and JSON through upstream's.
-      for (const [protocol, compression] of [
-        ["http/protobuf", undefined],
-        ["http/protobuf", "gzip"],
-        ["http/json", undefined],
+      // environment) and JSON through upstream's. Protobuf spans are encoded as they end.
+      for (const [protocol, compression, processorClass] of [
+        ["http/protobuf", undefined, EncodingBatchSpanProcessor],
+        ["http/protobuf", "gzip", EncodingBatchSpanProcessor],
+        ["http/json", undefined, BatchSpanProcessor],
       ] as const) {
         const config = resolveConfig({
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
         });
         if (compression) process.env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION = compression;
-        let exporter: ReturnType<typeof createTraceExporter>;
+        let processor: SpanProcessor;
         try {
-          exporter = createTraceExporter(config.otlp);
+          processor = createExportingSpanProcessor(config);
         } finally {
           delete process.env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION;
         }
+        assert.ok(processor instanceof processorClass, `${protocol} ${compression}: ${processorClass.name}`);
         const p = new RecordingTracerProvider({
           resource: resourceFromAttributes({ "service.name": "exporter" }),
           sampler: new AlwaysOnSampler(),
-          spanProcessors: [new BatchSpanProcessor({ exporter })],
+          spanProcessors: [processor],
         });
         const tracer = p.getTracer("t");
         for (let i = 0; i < 1300; i++) tracer.startSpan(`op ${i}`, { attributes: { i } }, ROOT_CONTEXT).end();

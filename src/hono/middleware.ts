@@ -101,6 +101,28 @@ function activeTracer(): Tracer | undefined {
   return tracerCache.tracer;
 }
 
+/** Cached names per method; past this many routes a name is made afresh (routes are the app's own templates). */
+const SPAN_NAME_CACHE_LIMIT = 1024;
+const spanNames = new Map<string, Map<string, string>>();
+
+/**
+ * `${method} ${route}`, one string per pair, reused: a fresh concatenation is a rope that the span's encoder
+ * flattens (an allocation, a copy and a runtime call) for every request.
+ */
+function spanName(method: string, route: string): string {
+  let byRoute = spanNames.get(method);
+  if (byRoute === undefined) {
+    byRoute = new Map();
+    spanNames.set(method, byRoute);
+  }
+  let name = byRoute.get(route);
+  if (name === undefined) {
+    name = `${method} ${route}`;
+    if (byRoute.size < SPAN_NAME_CACHE_LIMIT) byRoute.set(route, name);
+  }
+  return name;
+}
+
 export interface ObservabilityMiddlewareOptions {
   /** Paths served without a span or metrics (probes, /metrics). Default: none. */
   readonly ignorePaths?: readonly string[];
@@ -210,7 +232,7 @@ export function observabilityMiddleware(options: ObservabilityMiddlewareOptions 
         const ua = headers.get("user-agent");
         if (ua !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = ua;
         if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
-        const name = route === undefined ? method : `${method} ${route}`;
+        const name = route === undefined ? method : spanName(method, route);
         span = startSpanAdopting(tracer, name, { kind: SpanKind.SERVER, attributes: attrs }, parent);
         await context.with(contextWithSpan(parent, span), next);
       }

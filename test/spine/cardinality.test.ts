@@ -45,6 +45,27 @@ describe("route templates", () => {
       "one server span per request",
     );
   });
+
+  it("names each span by its own method and route, past the 1,024 names per method the middleware keeps", async () => {
+    t.spans.reset();
+    const app = new Hono();
+    app.use(observabilityMiddleware());
+    const routes = Array.from({ length: 1100 }, (_, i) => `/r${i}/:id`);
+    for (const route of routes) app.on(["GET", "POST"], route, (c) => c.text("ok"));
+    const expected: string[] = [];
+    for (const [i, route] of routes.entries()) {
+      for (const method of ["GET", "POST"]) {
+        await app.request(`/r${i}/x${i}`, { method });
+        expected.push(`${method} ${route}`);
+      }
+    }
+    await app.request("/r7/again");
+    expected.push("GET /r7/:id");
+    assert.deepEqual(
+      t.spans.getFinishedSpans().map((s) => s.name),
+      expected,
+    );
+  });
 });
 
 describe("cardinality limit", () => {

@@ -402,7 +402,7 @@ const SPAN_LENGTH_RESERVE = 2;
 /** A batch's resource and scope messages run to hundreds of KiB: three bytes, up to 2 MiB. */
 const GROUP_LENGTH_RESERVE = 3;
 /** A scope's first buffer; it doubles as needed, and is kept for the next batch. */
-const SEGMENT_CAPACITY = 64 * 1024;
+const SEGMENT_CAPACITY = 16 * 1024;
 
 /** Scope buffers between batches: a batch's buffers are reused by the next one instead of reallocated. */
 export class SegmentPool {

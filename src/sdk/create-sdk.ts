@@ -52,7 +52,10 @@ export interface SdkOptions {
   readonly resource?: Resource;
   /** Replaces the sampler named by OTEL_TRACES_SAMPLER. */
   readonly sampler?: Sampler;
-  /** Span processors added after the exporting one (each still sees redacted spans). */
+  /**
+   * Span processors added after the exporting one (each still sees redacted spans). For OTLP/protobuf the span
+   * is already encoded when they see it: a processor that changes an ended span changes nothing exported.
+   */
   readonly spanProcessors?: readonly SpanProcessor[];
   /** Replaces the OTLP export of spans (tests: an in-memory exporter behind a simple processor). */
   readonly exportSpanProcessor?: SpanProcessor;

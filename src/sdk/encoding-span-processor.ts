@@ -44,6 +44,8 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
   /** Spans queued in `full` and `filling` together, bounded by maxQueueSize. */
   private queued = 0;
   private droppedSpansCount = 0;
+  /** Spans that could not be encoded since the last one that could (the first of them is reported). */
+  private unencodedSpansCount = 0;
   private isExporting = false;
   private timer: NodeJS.Timeout | undefined;
   private shutdownPromise: Promise<void> | undefined;
@@ -79,9 +81,14 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
     try {
       this.filling.add(span);
     } catch (error) {
-      // An unencodable span (a value no attribute may hold) is dropped alone; the batch keeps the others.
-      globalErrorHandler(error as Error);
+      // A span that cannot be encoded (a trace state whose serialize() throws) is dropped alone; the batch keeps
+      // the others. The first is reported, the rest counted, as upstream counts what the full queue drops.
+      if (this.unencodedSpansCount++ === 0) globalErrorHandler(error as Error);
       return;
+    }
+    if (this.unencodedSpansCount > 0) {
+      diag.warn(`Dropped ${this.unencodedSpansCount} spans that could not be encoded`);
+      this.unencodedSpansCount = 0;
     }
     this.queued++;
     if (this.filling.count >= this.maxExportBatchSize) {
@@ -96,6 +103,7 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
     return this.flushAll();
   }
 
+  /** Flushes every batch, then shuts the exporter down (the flush starts at once; upstream's a microtask later). */
   shutdown(): Promise<void> {
     this.shutdownPromise ??= this.flushAll().then(() => this.exporter.shutdown());
     return this.shutdownPromise;

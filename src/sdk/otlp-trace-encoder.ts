@@ -404,7 +404,13 @@ const GROUP_LENGTH_RESERVE = 3;
 /** A scope's first buffer; it doubles as needed, and is kept for the next batch. */
 const SEGMENT_CAPACITY = 16 * 1024;
 
-/** Scope buffers between batches: a batch's buffers are reused by the next one instead of reallocated. */
+/** A buffer that grew past this (a batch of very large spans) is let go rather than kept for the next batch. */
+const MAX_POOLED_CAPACITY = 1024 * 1024;
+
+/**
+ * Scope buffers between batches: a batch's buffers are reused by the next one instead of reallocated. At most
+ * `limit` are kept, none above 1 MiB, so the pool holds at most `limit` MiB whatever one batch needed.
+ */
 export class SegmentPool {
   private readonly spare: Writer[] = [];
 
@@ -417,7 +423,12 @@ export class SegmentPool {
   }
 
   put(writer: Writer): void {
-    if (this.spare.length < this.limit) this.spare.push(writer);
+    if (this.spare.length < this.limit && writer.buf.length <= MAX_POOLED_CAPACITY) this.spare.push(writer);
+  }
+
+  /** The capacity of each buffer kept (tests). */
+  capacities(): number[] {
+    return this.spare.map((w) => w.buf.length);
   }
 }
 
@@ -482,9 +493,23 @@ export class SpanBatchWriter {
       w.end(m, SPAN_LENGTH_RESERVE);
     } catch (error) {
       w.pos = before;
+      if (before === 0) this.dropEmpty(span.resource, span.instrumentationScope);
       throw error;
     }
     this.spanCount++;
+  }
+
+  /** Forgets a scope (and its resource) whose only span failed to encode: the request has no empty groups. */
+  private dropEmpty(resource: Resource, scope: InstrumentationScope): void {
+    const group = this.groups.get(resource);
+    const segment = group?.segments.get(scope);
+    if (group === undefined || segment === undefined) return;
+    group.segments.delete(scope);
+    if (group.segments.size === 0) this.groups.delete(resource);
+    this.pool.put(segment.writer);
+    this.lastResource = undefined;
+    this.lastScope = undefined;
+    this.lastWriter = undefined;
   }
 
   private segmentFor(resource: Resource, scope: InstrumentationScope): Writer {
@@ -504,43 +529,50 @@ export class SpanBatchWriter {
     return segment.writer;
   }
 
-  /** The request for every span added since the last `take`, which starts the next batch. */
+  /**
+   * The request for every span added since the last `take`, which starts the next batch (also when writing the
+   * request fails: the batch is then lost, and its buffers go back to the pool).
+   */
   take(): EncodedSpans {
-    let size = 1024;
-    for (const group of this.groups.values())
-      for (const segment of group.segments.values()) size += segment.writer.pos + 64;
-    const w = new Writer(size);
-    for (const { resource, segments } of this.groups.values()) {
-      w.tag(1, WIRE_LEN);
-      const rs = w.begin(GROUP_LENGTH_RESERVE);
-      writeMessage(w, 1, resource, writeResource);
-      for (const { scope, writer } of segments.values()) {
-        w.tag(2, WIRE_LEN);
-        const ss = w.begin(GROUP_LENGTH_RESERVE);
-        writeMessage(w, 1, scope, writeScope);
-        w.ensure(writer.pos);
-        writer.buf.copy(w.buf, w.pos, 0, writer.pos);
-        w.pos += writer.pos;
-        if (scope.schemaUrl) {
-          w.tag(3, WIRE_LEN);
-          w.string(scope.schemaUrl);
+    try {
+      let size = 1024;
+      for (const group of this.groups.values())
+        for (const segment of group.segments.values()) size += segment.writer.pos + 64;
+      const w = new Writer(size);
+      for (const { resource, segments } of this.groups.values()) {
+        w.tag(1, WIRE_LEN);
+        const rs = w.begin(GROUP_LENGTH_RESERVE);
+        writeMessage(w, 1, resource, writeResource);
+        for (const { scope, writer } of segments.values()) {
+          w.tag(2, WIRE_LEN);
+          const ss = w.begin(GROUP_LENGTH_RESERVE);
+          writeMessage(w, 1, scope, writeScope);
+          w.ensure(writer.pos);
+          writer.buf.copy(w.buf, w.pos, 0, writer.pos);
+          w.pos += writer.pos;
+          if (scope.schemaUrl) {
+            w.tag(3, WIRE_LEN);
+            w.string(scope.schemaUrl);
+          }
+          w.end(ss, GROUP_LENGTH_RESERVE);
         }
-        w.end(ss, GROUP_LENGTH_RESERVE);
-        this.pool.put(writer);
+        if (resource.schemaUrl) {
+          w.tag(3, WIRE_LEN);
+          w.string(resource.schemaUrl);
+        }
+        w.end(rs, GROUP_LENGTH_RESERVE);
       }
-      if (resource.schemaUrl) {
-        w.tag(3, WIRE_LEN);
-        w.string(resource.schemaUrl);
-      }
-      w.end(rs, GROUP_LENGTH_RESERVE);
+      return { bytes: w.buf.subarray(0, w.pos), count: this.spanCount };
+    } finally {
+      // The request holds a copy: the buffers can serve the next batch.
+      for (const group of this.groups.values())
+        for (const segment of group.segments.values()) this.pool.put(segment.writer);
+      this.groups = new Map();
+      this.lastResource = undefined;
+      this.lastScope = undefined;
+      this.lastWriter = undefined;
+      this.spanCount = 0;
     }
-    const taken = { bytes: w.buf.subarray(0, w.pos), count: this.spanCount };
-    this.groups = new Map();
-    this.lastResource = undefined;
-    this.lastScope = undefined;
-    this.lastWriter = undefined;
-    this.spanCount = 0;
-    return taken;
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { EncodingBatchSpanProcessor } from "../../src/sdk/encoding-span-processor";
-import type { EncodedSpans } from "../../src/sdk/otlp-trace-encoder";
+import { type EncodedSpans, SegmentPool, SpanBatchWriter } from "../../src/sdk/otlp-trace-encoder";
 import { RecordingTracerProvider } from "../../src/sdk/tracer";
 import { decodeTraceRequest } from "../support/otlp-protobuf";
 
@@ -35,6 +35,10 @@ interface Recorder {
 interface RecorderOptions {
   /** Keeps each export unanswered until `release()`. */
   readonly hold?: boolean;
+  /** Answers within the export call instead of on a later turn of the event loop. */
+  readonly sync?: boolean;
+  /** Throws from the export call. */
+  readonly throws?: boolean;
   /** Fails the exports whose index (from 0) is listed. */
   readonly failing?: readonly number[];
 }
@@ -52,11 +56,12 @@ function recorder(options: RecorderOptions): Recorder & {
       for (const answer of held.splice(0)) answer();
     },
     answer(callback: (r: ExportResult) => void): void {
+      if (options.throws) throw new Error("exporter threw");
       const fail = options.failing?.includes(index++) ?? false;
       const result: ExportResult = fail
         ? { code: ExportResultCode.FAILED, error: new Error("refused") }
         : { code: ExportResultCode.SUCCESS };
-      const answer = () => setImmediate(() => callback(result));
+      const answer = () => (options.sync ? callback(result) : setImmediate(() => callback(result)));
       if (options.hold) held.push(answer);
       else answer();
     },
@@ -84,10 +89,16 @@ function upstream(
   return { processor: new BatchSpanProcessor({ exporter, ...batch }), rec };
 }
 
+/** The bytes each of our requests was given, as the exporter received them (not copied). */
+const handedOver = new WeakMap<Recorder, Uint8Array[]>();
+
 function ours(options: RecorderOptions, batch: BatchOptions): { processor: SpanProcessor; rec: Recorder } {
   const rec = recorder(options);
+  const views: Uint8Array[] = [];
+  handedOver.set(rec, views);
   const exporter = {
     exportEncoded(encoded: EncodedSpans, callback: (r: ExportResult) => void): void {
+      views.push(encoded.bytes);
       rec.requests.push(Buffer.from(encoded.bytes));
       rec.counts.push(encoded.count);
       rec.answer(callback);
@@ -148,6 +159,13 @@ async function sameAsUpstream(
       );
     }
     const outcomes = await scenario.run(tracers, processor, rec);
+    // A request's bytes belong to it until it is answered: the batches after it must not have reused them.
+    handedOver.get(rec)?.forEach((view, i) => {
+      assert.ok(
+        Buffer.from(view).equals(rec.requests[i] as Buffer),
+        `request ${i} unchanged after later batches`,
+      );
+    });
     results.push({ ...rec, requests: rec.requests, counts: rec.counts, outcomes, ended });
   }
   const [theirs, mine] = results as [(typeof results)[0], (typeof results)[0]];
@@ -296,6 +314,122 @@ describe("EncodingBatchSpanProcessor", () => {
       },
     });
     assert.deepEqual(counts, [2]);
+  });
+
+  it("answers given within the export call, and an exporter that throws", async () => {
+    const { counts } = await sameAsUpstream({
+      batch: { maxExportBatchSize: 10, maxQueueSize: 1000, scheduledDelayMillis: 60_000 },
+      exporter: { sync: true },
+      async run(tracers, processor) {
+        endSpans(tracers, 35);
+        return [await settle(processor.forceFlush())];
+      },
+    });
+    assert.deepEqual(counts, [10, 10, 10, 5]);
+    await sameAsUpstream({
+      batch: { maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 50 },
+      exporter: { throws: true },
+      async run(tracers, processor) {
+        endSpans(tracers, 4);
+        return [await settle(processor.forceFlush()), await settle(processor.shutdown())];
+      },
+    });
+  });
+
+  it("an export left unanswered times out; a batch size above the queue size is cut to it", async () => {
+    await sameAsUpstream({
+      batch: { maxExportBatchSize: 512, scheduledDelayMillis: 60_000, exportTimeoutMillis: 30 },
+      exporter: { hold: true },
+      async run(tracers, processor, rec) {
+        endSpans(tracers, 3);
+        const outcome = await settle(processor.forceFlush());
+        rec.release();
+        return [outcome];
+      },
+    });
+    const { counts } = await sameAsUpstream({
+      batch: { maxExportBatchSize: 100, maxQueueSize: 30, scheduledDelayMillis: 60_000 },
+      async run(tracers, processor) {
+        endSpans(tracers, 70);
+        return [await settle(processor.forceFlush())];
+      },
+    });
+    assert.deepEqual(
+      counts,
+      [30, 30],
+      "the first batch in flight, the queue full at 30, the last 10 dropped",
+    );
+  });
+
+  it("a span it cannot encode is dropped alone, even the first of its resource and scope", async () => {
+    const { processor, rec } = ours({}, { scheduledDelayMillis: 60_000 });
+    const ended: ReadableSpan[] = [];
+    const tracerOf = (name: string) =>
+      new RecordingTracerProvider({
+        resource: resourceFromAttributes({ "service.name": name }),
+        sampler: new AlwaysOnSampler(),
+        spanProcessors: [
+          processor,
+          {
+            onStart: () => {},
+            onEnd: (s) => ended.push(s),
+            forceFlush: async () => {},
+            shutdown: async () => {},
+          },
+        ],
+      }).getTracer(name);
+    const good = tracerOf("good");
+    const other = tracerOf("other");
+    endSpans([good], 1);
+    const span = other.startSpan("bad", {}, ROOT_CONTEXT) as unknown as ReadableSpan;
+    const context = span.spanContext();
+    const broken = Object.create(span, {
+      spanContext: {
+        value: () => ({
+          ...context,
+          traceState: {
+            serialize: () => {
+              throw new Error("cannot serialize");
+            },
+          },
+        }),
+      },
+    }) as ReadableSpan;
+    processor.onEnd(broken);
+    await processor.forceFlush();
+    const expected = ProtobufTraceSerializer.serializeRequest(ended) ?? new Uint8Array();
+    assert.ok(
+      (rec.requests[0] as Buffer).equals(Buffer.from(expected)),
+      "no empty resource or scope for the span that failed",
+    );
+    processor.onEnd(broken);
+    endSpans([other], 1, 1);
+    await processor.forceFlush();
+    assert.deepEqual(names(rec.requests), ["op 0", "op 1"]);
+  });
+
+  it("keeps no scope buffer above 1 MiB for the next batch", async () => {
+    const pool = new SegmentPool();
+    const writer = new SpanBatchWriter(pool);
+    const tracer = new RecordingTracerProvider({
+      resource: resourceFromAttributes({ "service.name": "big" }),
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [
+        {
+          onStart: () => {},
+          onEnd: (s) => writer.add(s),
+          forceFlush: async () => {},
+          shutdown: async () => {},
+        },
+      ],
+    });
+    const t = tracer.getTracer("big");
+    t.startSpan("large", { attributes: { blob: "x".repeat(3 * 1024 * 1024) } }, ROOT_CONTEXT).end();
+    assert.ok(writer.take().bytes.length > 3 * 1024 * 1024);
+    assert.deepEqual(pool.capacities(), [], "the grown buffer is let go");
+    tracer.getTracer("small").startSpan("small", {}, ROOT_CONTEXT).end();
+    writer.take();
+    assert.deepEqual(pool.capacities(), [16 * 1024], "a small one is kept");
   });
 
   it("a span it cannot encode is dropped alone", async () => {

@@ -136,12 +136,7 @@ async function sameAsUpstream(
   for (const make of [upstream, ours]) {
     const { processor, rec } = make(scenario.exporter ?? {}, scenario.batch);
     const ended: ReadableSpan[] = [];
-    const recordEnded: SpanProcessor = {
-      onStart: () => {},
-      onEnd: (span) => ended.push(span),
-      forceFlush: async () => {},
-      shutdown: async () => {},
-    };
+    const recordEnded = onEndOnly((span) => ended.push(span));
     const resources = scenario.resources?.() ?? [
       resourceFromAttributes({ "service.name": "one" }),
       resourceFromAttributes({ "service.name": "two", "deployment.environment.name": "test" }),
@@ -204,6 +199,23 @@ async function settle(p: Promise<unknown>): Promise<string> {
   } catch (e) {
     return `rejected: ${(e as Error).message}`;
   }
+}
+
+/** A span whose trace state cannot be serialised: the encoder throws on it. */
+function unencodable(tracer: Tracer): ReadableSpan {
+  const span = tracer.startSpan("bad", {}, ROOT_CONTEXT) as unknown as ReadableSpan;
+  const context = span.spanContext();
+  const traceState = {
+    serialize: () => {
+      throw new Error("cannot serialize");
+    },
+  };
+  return Object.create(span, { spanContext: { value: () => ({ ...context, traceState }) } }) as ReadableSpan;
+}
+
+/** A processor that only hands each ended span to `onEnd`. */
+function onEndOnly(onEnd: (span: ReadableSpan) => void): SpanProcessor {
+  return { onStart: () => {}, onEnd, forceFlush: async () => {}, shutdown: async () => {} };
 }
 
 function names(requests: Buffer[]): string[] {
@@ -368,33 +380,12 @@ describe("EncodingBatchSpanProcessor", () => {
       new RecordingTracerProvider({
         resource: resourceFromAttributes({ "service.name": name }),
         sampler: new AlwaysOnSampler(),
-        spanProcessors: [
-          processor,
-          {
-            onStart: () => {},
-            onEnd: (s) => ended.push(s),
-            forceFlush: async () => {},
-            shutdown: async () => {},
-          },
-        ],
+        spanProcessors: [processor, onEndOnly((s) => ended.push(s))],
       }).getTracer(name);
     const good = tracerOf("good");
     const other = tracerOf("other");
     endSpans([good], 1);
-    const span = other.startSpan("bad", {}, ROOT_CONTEXT) as unknown as ReadableSpan;
-    const context = span.spanContext();
-    const broken = Object.create(span, {
-      spanContext: {
-        value: () => ({
-          ...context,
-          traceState: {
-            serialize: () => {
-              throw new Error("cannot serialize");
-            },
-          },
-        }),
-      },
-    }) as ReadableSpan;
+    const broken = unencodable(other);
     processor.onEnd(broken);
     await processor.forceFlush();
     const expected = ProtobufTraceSerializer.serializeRequest(ended) ?? new Uint8Array();
@@ -414,14 +405,7 @@ describe("EncodingBatchSpanProcessor", () => {
     const tracer = new RecordingTracerProvider({
       resource: resourceFromAttributes({ "service.name": "big" }),
       sampler: new AlwaysOnSampler(),
-      spanProcessors: [
-        {
-          onStart: () => {},
-          onEnd: (s) => writer.add(s),
-          forceFlush: async () => {},
-          shutdown: async () => {},
-        },
-      ],
+      spanProcessors: [onEndOnly((s) => writer.add(s))],
     });
     const t = tracer.getTracer("big");
     t.startSpan("large", { attributes: { blob: "x".repeat(3 * 1024 * 1024) } }, ROOT_CONTEXT).end();
@@ -440,20 +424,7 @@ describe("EncodingBatchSpanProcessor", () => {
       spanProcessors: [processor],
     }).getTracer("t");
     endSpans([tracer], 1);
-    const span = tracer.startSpan("bad", {}, ROOT_CONTEXT) as unknown as ReadableSpan;
-    const context = span.spanContext();
-    const broken = Object.create(span, {
-      spanContext: {
-        value: () => ({
-          ...context,
-          traceState: {
-            serialize: () => {
-              throw new Error("cannot serialize");
-            },
-          },
-        }),
-      },
-    }) as ReadableSpan;
+    const broken = unencodable(tracer);
     processor.onEnd(broken);
     endSpans([tracer], 1, 1);
     await processor.forceFlush();

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Pool } from "pg";
+import { Pool, type PoolClient } from "pg";
 import { type PostgresServer, startPostgres } from "../../scripts/stack/postgres";
 import {
   type CheckResult,
@@ -58,6 +58,7 @@ describe("health against real PostgreSQL and agents", { timeout: 240_000 }, () =
   let monitor: HealthMonitor;
   let served: Served;
   const lifecycle = new Lifecycle();
+  const open = new Set<PoolClient>();
 
   before(async () => {
     pg = await startPostgres();
@@ -66,6 +67,13 @@ describe("health against real PostgreSQL and agents", { timeout: 240_000 }, () =
     pool = new Pool({ connectionString: pg.url, max: 4, idleTimeoutMillis: 100 });
     pool.on("error", () => {
       // An idle client losing its server (PostgreSQL stopped) is reported by the next check, not here.
+    });
+    // pool.end() resolves once its clients are removed, before their sockets have closed; PostgreSQL is
+    // stopped only after every connection is gone (a backend told to terminate while its client is still
+    // closing sends an error the closing client has no one to report to).
+    pool.on("connect", (client) => {
+      open.add(client);
+      client.once("end", () => open.delete(client));
     });
     for (let i = 0; i < 3; i++) agents.push(await FakeAgent.start());
     monitor = new HealthMonitor({
@@ -92,6 +100,7 @@ describe("health against real PostgreSQL and agents", { timeout: 240_000 }, () =
     for (const a of agents) await a.stop();
     pg?.resume();
     await pool?.end().catch(() => undefined);
+    await eventually("every pool connection closed", () => open.size === 0, 10_000).catch(() => undefined);
     await pg?.destroy();
   });
 

@@ -98,6 +98,20 @@ function networkFailure(error: Error): ExportResponse {
     : { status: "failure", error };
 }
 
+/** True if `buf` has a line feed not preceded by a carriage return: HTTP/1.1 lines end in CRLF. */
+function hasBareLf(buf: Buffer): boolean {
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1))
+    if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
+}
+
+/** What Node's parser reports for a line that ends in a bare LF (a failure, not retried, as upstream's). */
+function missingCr(where: string): Error {
+  return Object.assign(new Error(`Parse Error: Missing expected CR after ${where}`), {
+    code: "HPE_CR_EXPECTED",
+  });
+}
+
 function hangUp(): Error {
   return Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
 }
@@ -193,8 +207,13 @@ class ResponseReader {
     if (this.head === undefined) {
       const end = this.pending.indexOf("\r\n\r\n");
       if (end < 0) {
-        if (this.pending.length > MAX_HEAD_BYTES)
+        if (hasBareLf(this.pending)) this.error = missingCr("response line or header");
+        else if (this.pending.length > MAX_HEAD_BYTES)
           this.error = new Error("OTLP export response head too large");
+        return false;
+      }
+      if (hasBareLf(this.pending.subarray(0, end + 4))) {
+        this.error = missingCr("response line or header");
         return false;
       }
       const head = parseHead(this.take(end + 4).toString("latin1", 0, end));
@@ -246,6 +265,10 @@ class ResponseReader {
       return true;
     }
     const eol = this.pending.indexOf("\r\n");
+    if (hasBareLf(eol < 0 ? this.pending : this.pending.subarray(0, eol + 2))) {
+      this.error = missingCr("chunk size");
+      return false;
+    }
     if (eol < 0) {
       if (this.pending.length > MAX_HEAD_BYTES)
         this.error = new Error("OTLP export response chunk line too long");

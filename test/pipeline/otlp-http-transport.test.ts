@@ -221,6 +221,23 @@ describe("PlainHttpTransport", () => {
     const garbage = await tcpServer((s) => s.write("SSH-2.0-OpenSSH\r\n\r\n"));
     const r5 = await transport(garbage.url).send(Buffer.from("x"), 5000);
     assert.equal(r5.status, "failure");
+
+    // Bare-LF line endings fail as Node's parser fails them (HPE_CR_EXPECTED, not retried), not by timing out.
+    for (const answer of [
+      "HTTP/1.1 200 OK\nContent-Length: 2\n\nok",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\n\r\nok",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\nok\n0\n\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\n0\r\n\r\n",
+    ]) {
+      const lf = await tcpServer((s) => s.write(answer));
+      const r = await transport(lf.url).send(Buffer.from("x"), 5000);
+      assert.equal(r.status, "failure", JSON.stringify(answer));
+      assert.equal(
+        (r as { error?: NodeJS.ErrnoException }).error?.code,
+        "HPE_CR_EXPECTED",
+        JSON.stringify(answer),
+      );
+    }
   });
 
   it("refuses a header that would split the request, sending nothing", async () => {

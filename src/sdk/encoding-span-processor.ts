@@ -41,8 +41,6 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
   private readonly full: SpanBatchWriter[] = [];
   private readonly pool = new SegmentPool();
   private filling = new SpanBatchWriter(this.pool);
-  /** Spans queued in `full` and `filling` together, bounded by maxQueueSize. */
-  private queued = 0;
   private droppedSpansCount = 0;
   /** Spans that could not be encoded since the last one that could (the first of them is reported). */
   private unencodedSpansCount = 0;
@@ -90,7 +88,6 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
       diag.warn(`Dropped ${this.unencodedSpansCount} spans that could not be encoded`);
       this.unencodedSpansCount = 0;
     }
-    this.queued++;
     if (this.filling.count >= this.maxExportBatchSize) {
       this.full.push(this.filling);
       this.filling = new SpanBatchWriter(this.pool);
@@ -117,6 +114,11 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
     return Promise.all(sends).then(() => undefined);
   }
 
+  /** Spans waiting to be sent, bounded by maxQueueSize: every full batch holds exactly maxExportBatchSize. */
+  private get queued(): number {
+    return this.full.length * this.maxExportBatchSize + this.filling.count;
+  }
+
   private nextBatch(): SpanBatchWriter | undefined {
     const batch = this.full.shift();
     if (batch !== undefined) return batch;
@@ -130,7 +132,6 @@ export class EncodingBatchSpanProcessor implements SpanProcessor {
     this.clearTimer();
     const batch = this.nextBatch();
     if (batch === undefined) return Promise.resolve();
-    this.queued -= batch.count;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("Timeout")), this.exportTimeoutMillis);
       context.with(suppressTracing(context.active()), () => {

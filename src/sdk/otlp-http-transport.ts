@@ -206,14 +206,13 @@ class ResponseReader {
   private step(): boolean {
     if (this.head === undefined) {
       const end = this.pending.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (hasBareLf(this.pending)) this.error = missingCr("response line or header");
-        else if (this.pending.length > MAX_HEAD_BYTES)
-          this.error = new Error("OTLP export response head too large");
+      if (hasBareLf(end < 0 ? this.pending : this.pending.subarray(0, end + 4))) {
+        this.error = missingCr("response line or header");
         return false;
       }
-      if (hasBareLf(this.pending.subarray(0, end + 4))) {
-        this.error = missingCr("response line or header");
+      if (end < 0) {
+        if (this.pending.length > MAX_HEAD_BYTES)
+          this.error = new Error("OTLP export response head too large");
         return false;
       }
       const head = parseHead(this.take(end + 4).toString("latin1", 0, end));
